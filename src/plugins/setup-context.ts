@@ -1,0 +1,56 @@
+// What a directive's setup function is given: the directive with its file/line, the server block
+// it sits in, and the process-wide services main.ts built (no globals anywhere else).
+
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Directive, ServerBlock } from '../corefile/types.js';
+import type { Plugin } from './plugin.js';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Monotonic milliseconds, for durations. */
+  monotonic(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+};
+
+/** Process-wide services shared by every block; built once in main.ts. */
+export interface Runtime {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly clock: Clock;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Settings of a server block that directives (bind, bufsize) change rather than adding a plugin. */
+export interface BlockSettings {
+  /** Listen addresses; empty means all interfaces (CoreDNS's default). */
+  bind: string[];
+  /** Our EDNS UDP payload size (bufsize), 512..4096, default 1232. */
+  bufsize: number;
+}
+
+export interface SetupContext {
+  readonly block: ServerBlock;
+  /** The block's zones (lower case, trailing dot), from its keys. */
+  readonly zones: readonly string[];
+  /** The port the block listens on (key port or -dns.port). */
+  readonly port: number;
+  /** Directory of the Corefile, for relative paths. */
+  readonly configDir: string;
+  readonly runtime: Runtime;
+  readonly settings: BlockSettings;
+}
+
+export interface PluginFactory {
+  readonly name: string;
+  /**
+   * Validates the directive (throwing ConfigError with its file and line) and returns the plugin
+   * for the chain, or null for directives that only change block settings.
+   */
+  setup(directive: Directive, ctx: SetupContext): Plugin | null;
+}
