@@ -1,0 +1,55 @@
+// From parsed server blocks to runnable ones: each directive validated by its plugin's setup (in
+// run order), unknown and repeated directives rejected with file and line, chains composed.
+
+import { dirname } from 'node:path';
+import { ConfigError, type ServerBlock } from '../corefile/types.js';
+import { composeChain } from '../dns/chain.js';
+import { DEFAULT_BUFSIZE } from '../dns/constants.js';
+import type { ServerBlockRuntime } from '../dns/server-block.js';
+import type { Plugin } from '../plugins/plugin.js';
+import { FACTORIES, orderOf } from '../plugins/registry.js';
+import type { BlockSettings, Runtime, SetupContext } from '../plugins/setup-context.js';
+
+export interface BuildOptions {
+  readonly corefilePath: string;
+  readonly dnsPort: number;
+  readonly runtime: Runtime;
+}
+
+/** Groups blocks' keys by effective port: a block with keys on two ports serves on both. */
+export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions): ServerBlockRuntime[] {
+  const out: ServerBlockRuntime[] = [];
+  for (const block of parsed) {
+    const seen = new Set<string>();
+    for (const d of block.directives) {
+      if (!FACTORIES.has(d.name)) throw ConfigError.at(d, `unknown directive '${d.name}'`);
+      if (seen.has(d.name)) throw ConfigError.at(d, `'${d.name}' can only be used once per server block`);
+      seen.add(d.name);
+    }
+    const ordered = [...block.directives].sort((a, b) => orderOf(a.name) - orderOf(b.name));
+    const ports = [...new Set(block.keys.map((k) => k.port ?? opts.dnsPort))];
+    for (const port of ports) {
+      const zones = block.keys.filter((k) => (k.port ?? opts.dnsPort) === port).map((k) => k.zone);
+      const settings: BlockSettings = { bind: [], bufsize: DEFAULT_BUFSIZE };
+      const ctx: SetupContext = { block, zones, port, configDir: dirname(opts.corefilePath), runtime: opts.runtime, settings };
+      const plugins: Plugin[] = [];
+      for (const d of ordered) {
+        const p = FACTORIES.get(d.name)!.setup(d, ctx);
+        if (p !== null) plugins.push(p);
+      }
+      const forwards = plugins.some((p) => p.name === 'forward');
+      out.push(
+        Object.freeze({
+          server: `dns://:${port}`,
+          zones,
+          port,
+          bind: Object.freeze([...settings.bind]),
+          writer: Object.freeze({ bufsize: settings.bufsize, recursionAvailable: forwards }),
+          plugins: Object.freeze(plugins),
+          chain: composeChain(plugins),
+        }),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+// One configured server block, ready to serve: its zones, port, listen addresses, writer settings
+// and composed plugin chain. Built by cli/build-blocks.ts; immutable afterwards.
+
+import type { Handler, Plugin } from '../plugins/plugin.js';
+import type { WriterSettings } from './response-writer.js';
+
+export interface ServerBlockRuntime {
+  /** CoreDNS's server label for metrics: "dns://:53". */
+  readonly server: string;
+  readonly zones: readonly string[];
+  readonly port: number;
+  /** Listen addresses; empty = all interfaces. */
+  readonly bind: readonly string[];
+  readonly writer: WriterSettings;
+  readonly plugins: readonly Plugin[];
+  readonly chain: Handler;
+}

@@ -1,0 +1,100 @@
+// UDP transport: one socket per listen address, each datagram handed to the PacketHandler and the
+// reply sent back to its source. Knows nothing about zones. `reusePort` lets several processes
+// share the port (Node >= 22.12), each with its own socket.
+
+import dgram from 'node:dgram';
+import type { Logger } from 'pino';
+import type { PacketHandler, PacketMeta } from '../packet-handler.js';
+import { clientFamily, clientAddress, isWildcard } from './addresses.js';
+
+export interface ListenerOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly reusePort?: boolean;
+}
+
+export class UdpListener {
+  #socket: dgram.Socket | null = null;
+  #inflight = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly options: ListenerOptions,
+    private readonly handler: PacketHandler,
+    private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    return this.#socket?.address().port ?? this.options.port;
+  }
+
+  async start(): Promise<void> {
+    const wildcard = isWildcard(this.options.address);
+    const type = wildcard || this.options.address.includes(':') ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({
+      type,
+      ipv6Only: false,
+      reuseAddr: true,
+      ...(this.options.reusePort ? { reusePort: true } : {}),
+    });
+    socket.on('message', (msg, rinfo) => this.#onMessage(socket, msg, rinfo));
+    socket.on('error', (err) => this.logger.error({ err, address: this.options.address }, 'udp socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ port: this.options.port, address: wildcard ? '::' : this.options.address }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.#socket = socket;
+  }
+
+  #onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const meta: PacketMeta = {
+      proto: 'udp',
+      family: clientFamily(rinfo.address),
+      remoteAddress: clientAddress(rinfo.address),
+      remotePort: rinfo.port,
+    };
+    let out;
+    try {
+      out = this.handler.handle(msg, meta);
+    } catch (err) {
+      this.logger.error({ err }, 'udp packet handling failed');
+      return;
+    }
+    if (out === null) return;
+    if (out instanceof Uint8Array) {
+      socket.send(out, rinfo.port, rinfo.address);
+      return;
+    }
+    this.#inflight++;
+    out
+      .then((bytes) => {
+        if (bytes !== null && this.#socket !== null) socket.send(bytes, rinfo.port, rinfo.address);
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'udp packet handling failed'))
+      .finally(() => {
+        if (--this.#inflight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      });
+  }
+
+  /** Resolves when no query is in flight (or after `maxMs`). */
+  async drain(maxMs: number): Promise<void> {
+    if (this.#inflight === 0) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, maxMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const s = this.#socket;
+    if (s === null) return;
+    this.#socket = null;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}

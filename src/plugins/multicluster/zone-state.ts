@@ -1,0 +1,118 @@
+// Everything the handler needs for one snapshot: the view, its SOA serial, the negative-answer
+// templates per zone, and answers encoded ahead of queries. Services' answers are encoded when
+// the service changes and reused (by object identity) while it does not; other positive answers
+// (apex, dns-version, PTR) are encoded on first use and kept for the life of the snapshot.
+
+import { Flag, QType, Rcode } from '../../dns/constants.js';
+import { wireReply, type Reply } from '../../dns/reply.js';
+import { MessageBuilder } from '../../dns/wire/message-builder.js';
+import type { ServiceKey } from '../../sources/model.js';
+import { isReverseZone, soaRecord, synthesize, type Synthesis, type ZoneParams } from './synthesize.js';
+import type { ServiceView, ZoneView } from './zone-view.js';
+
+const PLUGIN = 'multicluster';
+const MEMO_LIMIT = 10_000;
+
+type TypeAnswers = Map<number, Reply>;
+/** lname -> qtype -> reply, for the names under one service, in every zone of the plugin. */
+type ServiceAnswers = ReadonlyMap<string, TypeAnswers>;
+
+export interface ZoneSettings {
+  readonly ttl: number;
+  readonly zones: readonly string[];
+  readonly firstForwardZone: string;
+}
+
+export class ZoneState {
+  readonly params: ZoneParams;
+  readonly #nx = new Map<string, Reply>();
+  readonly #nodata = new Map<string, Reply>();
+  readonly #memo = new Map<string, TypeAnswers>();
+
+  constructor(
+    readonly view: ZoneView,
+    readonly settings: ZoneSettings,
+    serial: number,
+    /** Encoded answers of services, shared between states while the ServiceView is unchanged. */
+    readonly encoded: WeakMap<ServiceView, ServiceAnswers>,
+  ) {
+    this.params = Object.freeze({ ttl: settings.ttl, firstForwardZone: settings.firstForwardZone, serial });
+    for (const z of settings.zones) {
+      const soa = new MessageBuilder({ compress: false }).add(1, soaRecord(z, this.params)).finish();
+      this.#nx.set(z, wireReply(Rcode.NXDOMAIN, Flag.AA, soa.wire, PLUGIN, soa.layout));
+      this.#nodata.set(z, wireReply(Rcode.NOERROR, Flag.AA, soa.wire, PLUGIN, soa.layout));
+    }
+  }
+
+  /** Encodes the answers of services that have none yet (new or changed ones). */
+  encodeServices(keys: Iterable<ServiceKey> | 'all'): void {
+    const list = keys === 'all' ? this.view.services.values() : [...keys].map((k) => this.view.services.get(k));
+    for (const sv of list) if (sv !== undefined && !this.encoded.has(sv)) this.encoded.set(sv, this.#encodeService(sv));
+  }
+
+  #encodeService(sv: ServiceView): ServiceAnswers {
+    const out = new Map<string, TypeAnswers>();
+    const put = (lname: string, zone: string, types: readonly number[]): void => {
+      for (const t of types) {
+        const syn = synthesize(this.view, this.params, zone, lname, t);
+        if (syn.kind !== 'answer') continue;
+        let m = out.get(lname);
+        if (!m) out.set(lname, (m = new Map()));
+        m.set(t, this.encode(lname, t, syn));
+      }
+    };
+    for (const zone of this.settings.zones) {
+      if (isReverseZone(zone)) continue;
+      const base = `${sv.imp.name}.${sv.imp.namespace}.svc.${zone}`;
+      put(base, zone, [QType.A, QType.AAAA, QType.SRV]);
+      const ports = sv.imp.type === 'ClusterSetIP' ? sv.imp.ports : sv.endpoints.flatMap((e) => e.ports);
+      for (const p of ports) if (p.name !== '') put(`_${p.name.toLowerCase()}._${p.protocol.toLowerCase()}.${base}`, zone, [QType.SRV]);
+      for (const host of sv.hosts.keys()) put(`${host}.${base}`, zone, [QType.A, QType.AAAA]);
+    }
+    return out;
+  }
+
+  /** Encodes a positive synthesis for a question of this name (its case is patched in later). */
+  encode(lname: string, qtype: number, syn: Synthesis & { kind: 'answer' }): Reply {
+    const b = new MessageBuilder().question(lname, qtype).addAll(0, syn.answer).addAll(2, syn.additional);
+    const { wire, layout } = b.finish();
+    return wireReply(Rcode.NOERROR, Flag.AA, wire, PLUGIN, layout);
+  }
+
+  /** A pre-encoded answer for (lname, qtype) under a service, if one exists. */
+  serviceAnswer(zone: string, lname: string, qtype: number): Reply | undefined {
+    const rel = zone === '.' ? lname.length - 1 : lname.length - zone.length - 1;
+    const e1 = lname.lastIndexOf('.', rel - 1);
+    if (e1 < 0) return undefined;
+    const last = lname.slice(e1 + 1, rel);
+    if (last !== 'svc' && last !== 'pod') return undefined;
+    const e2 = lname.lastIndexOf('.', e1 - 1);
+    if (e2 < 0) return undefined;
+    const e3 = lname.lastIndexOf('.', e2 - 1);
+    const sv = this.view.services.get(`${lname.slice(e2 + 1, e1)}/${lname.slice(e3 + 1, e2)}`);
+    if (sv === undefined) return undefined;
+    const key = last === 'svc' ? lname : `${lname.slice(0, e1 + 1)}svc.${zone}`;
+    return this.encoded.get(sv)?.get(key)?.get(qtype);
+  }
+
+  memoGet(lname: string, qtype: number): Reply | undefined {
+    return this.#memo.get(lname)?.get(qtype);
+  }
+
+  memoPut(lname: string, qtype: number, reply: Reply): void {
+    let m = this.#memo.get(lname);
+    if (!m) {
+      if (this.#memo.size >= MEMO_LIMIT) return;
+      this.#memo.set(lname, (m = new Map()));
+    }
+    m.set(qtype, reply);
+  }
+
+  nxdomain(zone: string): Reply {
+    return this.#nx.get(zone)!;
+  }
+
+  nodata(zone: string): Reply {
+    return this.#nodata.get(zone)!;
+  }
+}

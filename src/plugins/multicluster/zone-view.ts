@@ -1,0 +1,125 @@
+// The multicluster plugin's immutable view of one object snapshot: per service, its import and its
+// ready endpoints with their per-pod names; an index of clusterset IPs and endpoint addresses for
+// PTR. Built incrementally: only the services a snapshot marks as changed are recomputed.
+
+import { endpointLabel } from '../../sources/canonical-ip.js';
+import type { ImportRecord, ObjectSnapshot, PortRecord, ServiceKey } from '../../sources/model.js';
+
+export interface EndpointView {
+  /** The per-pod label: hostname, or the address with `.`/`:` replaced by `-`. */
+  readonly label: string;
+  readonly clusterId: string;
+  readonly address: string;
+  readonly family: 4 | 6;
+  /** The ports of the slice the endpoint came from (headless SRV uses them). */
+  readonly ports: readonly PortRecord[];
+}
+
+export interface ServiceView {
+  readonly key: ServiceKey;
+  readonly imp: ImportRecord;
+  /** Ready endpoints across clusters (empty with `noendpoints`). */
+  readonly endpoints: readonly EndpointView[];
+  /** `${label}.${clusterId}` -> endpoints with that name in that cluster. */
+  readonly hosts: ReadonlyMap<string, readonly EndpointView[]>;
+}
+
+export type PtrOwner =
+  | { readonly kind: 'service'; readonly key: ServiceKey }
+  | { readonly kind: 'endpoint'; readonly key: ServiceKey; readonly host: string };
+
+export interface ZoneView {
+  readonly version: number;
+  readonly namespaces: ReadonlySet<string>;
+  readonly services: ReadonlyMap<ServiceKey, ServiceView>;
+  /** Address (canonical text) -> the names it points back to; empty when no reverse zone is served. */
+  readonly reverse: ReadonlyMap<string, readonly PtrOwner[]>;
+}
+
+export interface ViewOptions {
+  readonly noEndpoints: boolean;
+  readonly reverse: boolean;
+}
+
+function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
+  const endpoints: EndpointView[] = [];
+  const hosts = new Map<string, EndpointView[]>();
+  if (!opts.noEndpoints) {
+    for (const slice of snap.slices.get(key) ?? []) {
+      const family = slice.addressType === 'IPv6' ? 6 : 4;
+      for (const ep of slice.endpoints) {
+        if (!ep.ready) continue;
+        for (const address of ep.addresses) {
+          const view: EndpointView = Object.freeze({
+            label: ep.hostname ?? endpointLabel(address),
+            clusterId: slice.clusterId,
+            address,
+            family,
+            ports: slice.ports,
+          });
+          endpoints.push(view);
+          const h = `${view.label}.${view.clusterId}`;
+          const list = hosts.get(h);
+          if (list) list.push(view);
+          else hosts.set(h, [view]);
+        }
+      }
+    }
+  }
+  return Object.freeze({ key, imp, endpoints: Object.freeze(endpoints), hosts });
+}
+
+function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
+  const out: [string, PtrOwner][] = sv.imp.type === 'ClusterSetIP'
+    ? sv.imp.ips.map((ip) => [ip, { kind: 'service', key: sv.key }])
+    : [];
+  for (const ep of sv.endpoints) out.push([ep.address, { kind: 'endpoint', key: sv.key, host: `${ep.label}.${ep.clusterId}` }]);
+  return out;
+}
+
+function addPtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+  for (const [ip, owner] of ptrOwners(sv)) {
+    const list = index.get(ip) ?? [];
+    if (!list.some((o) => samePtr(o, owner))) index.set(ip, [...list, owner]);
+  }
+}
+
+function removePtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+  for (const [ip] of ptrOwners(sv)) {
+    const list = index.get(ip);
+    if (!list) continue;
+    const rest = list.filter((o) => o.key !== sv.key);
+    if (rest.length === 0) index.delete(ip);
+    else index.set(ip, rest);
+  }
+}
+
+function samePtr(a: PtrOwner, b: PtrOwner): boolean {
+  return a.kind === b.kind && a.key === b.key && (a.kind === 'service' || a.host === (b as { host: string }).host);
+}
+
+/** A new view for `snap`, reusing everything of `prev` the snapshot did not change. */
+export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts: ViewOptions): ZoneView {
+  const services = new Map<ServiceKey, ServiceView>();
+  const reverse = new Map<string, readonly PtrOwner[]>();
+  if (prev === null || snap.changed === 'all') {
+    for (const [key, imp] of snap.imports) services.set(key, buildService(key, imp, snap, opts));
+    if (opts.reverse) for (const sv of services.values()) addPtrs(reverse, sv);
+  } else {
+    for (const [k, v] of prev.services) services.set(k, v);
+    if (opts.reverse) for (const [k, v] of prev.reverse) reverse.set(k, v);
+    for (const key of snap.changed) {
+      const old = services.get(key);
+      if (old && opts.reverse) removePtrs(reverse, old);
+      const imp = snap.imports.get(key);
+      if (imp === undefined) {
+        services.delete(key);
+        continue;
+      }
+      const sv = buildService(key, imp, snap, opts);
+      services.set(key, sv);
+      if (opts.reverse) addPtrs(reverse, sv);
+    }
+  }
+  return Object.freeze({ version: snap.version, namespaces: snap.namespaces, services, reverse });
+}

@@ -1,0 +1,36 @@
+// Every directive we implement, and the one order plugins run in whatever order a Corefile lists
+// them (CoreDNS's plugin.cfg order, restricted to what exists here; multicluster sits where
+// CoreDNS's kubernetes plugin sits).
+
+import type { PluginFactory } from './setup-context.js';
+import { bindFactory } from './bind/setup.js';
+import { multiclusterFactory } from './multicluster/setup.js';
+
+export const PLUGIN_ORDER = [
+  'reload',
+  'bufsize',
+  'bind',
+  'ready',
+  'health',
+  'prometheus',
+  'errors',
+  'log',
+  'loadbalance',
+  'cache',
+  'multicluster',
+  'loop',
+  'forward',
+] as const;
+
+const factories: readonly PluginFactory[] = [bindFactory, multiclusterFactory];
+
+export const FACTORIES: ReadonlyMap<string, PluginFactory> = new Map(factories.map((f) => [f.name, f]));
+
+/** Directives that exist, in run order (what `-plugins` lists). */
+export function availableDirectives(): string[] {
+  return PLUGIN_ORDER.filter((n) => FACTORIES.has(n));
+}
+
+export function orderOf(name: string): number {
+  return (PLUGIN_ORDER as readonly string[]).indexOf(name);
+}

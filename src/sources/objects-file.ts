@@ -1,0 +1,187 @@
+// The objects-file source: a YAML file of ServiceImport, EndpointSlice and Namespace objects,
+// served as if it were the cluster. The file is watched; every content change is applied as one
+// replaceAll + commit (one atomic snapshot), bad objects are logged and left out, and a file that
+// stops parsing keeps the last good data.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../plugins/setup-context.js';
+import { FileWatch } from './file-watch.js';
+import type { ObjectSnapshot, ObjectSource } from './model.js';
+import { collectObjects, type ObjectProblem } from './objects-file-collect.js';
+import { parseObjectsText } from './objects-file-parse.js';
+import { SnapshotStore } from './snapshot-store.js';
+
+export interface ObjectsFileSourceOptions {
+  readonly path: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Stat poll interval, the fallback when file system events are missed (default 250 ms). */
+  readonly pollIntervalMs?: number;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 250;
+// Lets an editor finish a burst of writes before the file is read.
+const SETTLE_MS = 30;
+
+type LoadResult =
+  | { readonly ok: true; readonly snapshot: ObjectSnapshot | null }
+  | { readonly ok: false; readonly error: string; readonly line: number | null };
+
+export class ObjectsFileSource implements ObjectSource {
+  private readonly store: SnapshotStore;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly watch: FileWatch;
+  private starting: Promise<void> | null = null;
+  private stopped = false;
+  private loaded = false;
+  /** Hash of the content last applied, so a rewrite with the same bytes costs nothing. */
+  private appliedHash = '';
+  /** The last failure logged, so a broken file is reported once, not on every poll. */
+  private lastFailure = '';
+  private reloading = false;
+  private reloadAgain = false;
+
+  constructor(private readonly options: ObjectsFileSourceOptions) {
+    this.logger = options.logger.child({ objectsFile: options.path });
+    this.clock = options.clock ?? systemClock;
+    this.store = new SnapshotStore({
+      onListenerError: (err) => this.logger.error({ err }, 'snapshot listener failed'),
+    });
+    this.watch = new FileWatch({
+      path: options.path,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      settleMs: SETTLE_MS,
+      onChange: () => void this.reload(),
+    });
+  }
+
+  current(): ObjectSnapshot {
+    return this.store.current();
+  }
+
+  synced(): boolean {
+    return this.loaded;
+  }
+
+  subscribe(listener: (snapshot: ObjectSnapshot) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  /** Loads the file (rejecting, with the file and the YAML error's line, if it cannot), then watches it. */
+  start(): Promise<void> {
+    this.starting ??= this.firstLoad().catch((err: unknown) => {
+      this.starting = null; // a later start() may try again
+      throw err;
+    });
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watch.stop();
+  }
+
+  private async firstLoad(): Promise<void> {
+    if (this.stopped) throw new Error(`objects file ${this.options.path}: source was stopped`);
+    const result = await this.load();
+    if (!result.ok) throw new Error(`objects file ${this.options.path}: ${result.error}`);
+    this.loaded = true;
+    if (this.stopped) return;
+    await this.watch.start();
+    if (this.stopped) this.watch.stop();
+    // An edit between the first read and the watcher's start would otherwise go unseen.
+    void this.reload();
+  }
+
+  /** Re-reads the file after a possible change; runs one at a time, and once more if asked meanwhile. */
+  private async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        if (this.stopped) return;
+        const result = await this.load();
+        if (result.ok) this.lastFailure = '';
+        else if (result.error !== this.lastFailure) {
+          this.lastFailure = result.error;
+          this.logger.error(
+            { line: result.line },
+            `objects file ${this.options.path}: ${result.error}; keeping the last good data`,
+          );
+        }
+      } while (this.reloadAgain);
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  /** Reads, parses and applies the file; the store publishes only if the data changed. */
+  private async load(): Promise<LoadResult> {
+    const started = this.clock.monotonic();
+    let text: string;
+    try {
+      text = await readFile(this.options.path, 'utf8');
+    } catch (err) {
+      return { ok: false, error: `cannot read: ${(err as Error).message}`, line: null };
+    }
+    const hash = createHash('sha256').update(text).digest('hex');
+    if (this.stopped || hash === this.appliedHash) return { ok: true, snapshot: null };
+
+    const parsed = parseObjectsText(text);
+    if (!parsed.ok) {
+      const where = parsed.line > 0 ? `line ${parsed.line}: ` : '';
+      return { ok: false, error: `${where}${parsed.error}`, line: parsed.line || null };
+    }
+    const collected = collectObjects(parsed.objects);
+    for (const problem of collected.problems) this.report(problem);
+
+    this.store.replaceAll(collected);
+    this.appliedHash = hash;
+    const snapshot = this.store.commit();
+    this.logger.info(
+      {
+        imports: collected.imports.length,
+        slices: collected.slices.length,
+        namespaces: collected.namespaces.length,
+        skipped: collected.problems.filter((p) => p.severity !== 'duplicate').length,
+        version: this.store.current().version,
+        ms: Math.round((this.clock.monotonic() - started) * 10) / 10,
+      },
+      snapshot === null ? 'objects file read: no change in served data' : 'objects file loaded',
+    );
+    return { ok: true, snapshot };
+  }
+
+  private report(problem: ObjectProblem): void {
+    const at =
+      problem.item === null
+        ? `document ${problem.document}`
+        : `document ${problem.document} item ${problem.item}`;
+    const what = `${problem.kind || 'object'} ${problem.name ? `'${problem.name}'` : '(no name)'}`;
+    const fields = {
+      document: problem.document,
+      item: problem.item,
+      line: problem.line,
+      kind: problem.kind,
+      name: problem.name,
+    };
+    switch (problem.severity) {
+      case 'invalid':
+        this.logger.warn(fields, `${at} (line ${problem.line}): ${what} skipped: ${problem.reason}`);
+        break;
+      case 'duplicate':
+        this.logger.warn(fields, `${at} (line ${problem.line}): ${what}: ${problem.reason}`);
+        break;
+      case 'skipped':
+        this.logger.info(fields, `${at} (line ${problem.line}): ${what} not served: ${problem.reason}`);
+        break;
+    }
+  }
+}
