@@ -1,0 +1,82 @@
+// Builds the real server blocks from a Corefile and an objects file in a temp dir and answers
+// queries through the real packet handler (no sockets), or starts the real DnsServer on loopback.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { buildBlocks } from '../../src/cli/build-blocks.js';
+import { createObserver } from '../../src/cli/observer.js';
+import { loadCorefile } from '../../src/corefile/load.js';
+import { PacketHandler, type PacketMeta } from '../../src/dns/packet-handler.js';
+import { ZoneRouter } from '../../src/dns/router.js';
+import type { ServerBlockRuntime } from '../../src/dns/server-block.js';
+import { DnsServer } from '../../src/dns/server.js';
+import { systemClock, type Runtime } from '../../src/plugins/setup-context.js';
+import { decode, encodeQuery, type Decoded, type QueryOptions } from './dns-format.js';
+
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+export interface Harness {
+  readonly dir: string;
+  readonly blocks: readonly ServerBlockRuntime[];
+  readonly runtime: Runtime;
+  /** Query through the handler; `proto` decides the size limit. */
+  ask(name: string, type: string, opts?: QueryOptions & { proto?: 'udp' | 'tcp' }): Promise<Decoded>;
+  raw(packet: Uint8Array, proto?: 'udp' | 'tcp'): Promise<Uint8Array | null>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessFiles {
+  readonly corefile: string;
+  /** Extra files written beside the Corefile (e.g. objects.yaml). */
+  readonly files?: Readonly<Record<string, string>>;
+  readonly dnsPort?: number;
+  readonly logger?: Logger;
+}
+
+export function writeFiles(files: Readonly<Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'csdns-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+export function makeHarness(spec: HarnessFiles): Harness {
+  const dir = writeFiles({ Corefile: spec.corefile, ...spec.files });
+  const corefilePath = join(dir, 'Corefile');
+  const dnsPort = spec.dnsPort ?? 53;
+  const runtime: Runtime = { logger: spec.logger ?? silentLogger, metrics: new Registry(), clock: systemClock, env: {} };
+  const blocks = buildBlocks(loadCorefile(corefilePath, {}, dnsPort), { corefilePath, dnsPort, runtime });
+  const observer = createObserver(runtime.metrics);
+  const handlers = new Map<number, PacketHandler>();
+  for (const plan of DnsServer.listenPlan(blocks)) {
+    handlers.set(plan.port, new PacketHandler(new ZoneRouter(plan.blocks), observer, runtime.logger));
+  }
+  const handler = [...handlers.values()][0]!;
+  const raw = async (packet: Uint8Array, proto: 'udp' | 'tcp' = 'udp'): Promise<Uint8Array | null> => {
+    const meta: PacketMeta = { proto, family: 4, remoteAddress: '127.0.0.1', remotePort: 5353 };
+    return await handler.handle(packet, meta);
+  };
+  let started = false;
+  return {
+    dir,
+    blocks,
+    runtime,
+    raw,
+    async ask(name, type, opts = {}) {
+      const out = await raw(encodeQuery(name, type, opts), opts.proto ?? 'udp');
+      if (out === null) throw new Error('query was dropped');
+      return decode(out);
+    },
+    async start() {
+      started = true;
+      for (const b of blocks) for (const p of b.plugins) await p.start?.();
+    },
+    async stop() {
+      if (!started) return;
+      for (const b of blocks) for (const p of b.plugins) await p.stop?.();
+    },
+  };
+}
