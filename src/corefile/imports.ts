@@ -11,6 +11,9 @@ import { ConfigError } from './types.js';
 /** Deeper than this is almost surely a mistake, and it bounds the work a config can cause. */
 export const MAX_IMPORT_DEPTH = 10;
 
+/** Snippets importing snippets several times each grow exponentially; stop long before memory does. */
+export const MAX_EXPANDED_TOKENS = 1_000_000;
+
 export interface ImportIo {
   readFile(path: string): string;
   /** Paths matching `pattern`, relative to `cwd` or absolute. */
@@ -57,7 +60,9 @@ function expand(tokens: readonly Token[], stack: readonly Frame[], state: State)
     if (t.kind === 'open') state.depth++;
     if (t.kind === 'close' && state.depth > 0) state.depth--;
     lineStart = t.kind === 'eol' || t.kind === 'open';
-    state.out.push(t);
+    if (state.out.push(t) > MAX_EXPANDED_TOKENS) {
+      throw ConfigError.at(t, `the configuration expands to more than ${MAX_EXPANDED_TOKENS} tokens through imports`);
+    }
     i++;
   }
 }

@@ -30,8 +30,12 @@ function globFiles(pattern: string, cwd: string): string[] {
   return globSync(pattern, { cwd }).filter((p) => statSync(resolve(cwd, p)).isFile());
 }
 
+/** Far beyond any real option nesting; keeps a hostile file from exhausting the stack. */
+export const MAX_BLOCK_DEPTH = 50;
+
 class BlockParser {
   private i = 0;
+  private depth = 0;
 
   constructor(private readonly tokens: readonly Token[]) {}
 
@@ -83,6 +87,7 @@ class BlockParser {
   /** After the `{` at the cursor: directives up to and including the matching `}`. */
   private blockBody(): readonly Directive[] {
     const open = this.tokens[this.i++]!;
+    if (++this.depth > MAX_BLOCK_DEPTH) throw ConfigError.at(open, `blocks are nested more than ${MAX_BLOCK_DEPTH} deep`);
     const directives: Directive[] = [];
     for (;;) {
       this.skipEols();
@@ -90,6 +95,7 @@ class BlockParser {
       if (t === undefined) throw ConfigError.at(open, `'{' is never closed`);
       if (t.kind === 'close') {
         this.i++;
+        this.depth--;
         this.expectLineEnd();
         return Object.freeze(directives);
       }

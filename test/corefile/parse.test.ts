@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCorefile } from '../../src/corefile/parse.js';
+import { MAX_EXPANDED_TOKENS } from '../../src/corefile/imports.js';
+import { MAX_BLOCK_DEPTH, parseCorefile } from '../../src/corefile/parse.js';
 import { ConfigError } from '../../src/corefile/types.js';
 import { blockShapes, type BlockShape } from './shape.js';
 
@@ -206,6 +207,24 @@ describe('parseCorefile', () => {
       return;
     }
     expect(blockShapes(run())).toEqual(c.expect);
+  });
+
+  it(`accepts blocks nested ${MAX_BLOCK_DEPTH} deep and rejects one more`, () => {
+    const nested = (n: number) => '. {\n' + 'o {\n'.repeat(n - 1) + '}\n'.repeat(n);
+    expect(() => parseCorefile(nested(MAX_BLOCK_DEPTH), { file: 'C', env: {} })).not.toThrow();
+    expect(() => parseCorefile(nested(MAX_BLOCK_DEPTH + 1), { file: 'C', env: {} })).toThrow(
+      `C:${MAX_BLOCK_DEPTH + 1}: blocks are nested more than ${MAX_BLOCK_DEPTH} deep`,
+    );
+  });
+
+  it('stops snippets that multiply each other before they exhaust memory', () => {
+    // s0 is one directive; each s(k+1) imports s(k) ten times: s6 would be a million lines.
+    let text = '(s0) {\n  loop\n}\n';
+    for (let k = 1; k <= 6; k++) text += `(s${k}) {\n` + `  import s${k - 1}\n`.repeat(10) + '}\n';
+    expect(() => parseCorefile(text + '. {\n  import s5\n}\n', { file: 'C', env: {} })).not.toThrow();
+    expect(() => parseCorefile(text + '. {\n  import s6\n}\n', { file: 'C', env: {} })).toThrow(
+      `expands to more than ${MAX_EXPANDED_TOKENS} tokens`,
+    );
   });
 
   it('records the file and line of blocks, keys, directives and options', () => {
