@@ -4,7 +4,7 @@
 
 import { Flag, HEADER_SIZE, Opcode, QClass, QType, Rcode } from './constants.js';
 import type { Edns, Question } from './request.js';
-import { WireError, labelText, skipName } from './wire/names.js';
+import { WireError, labelText, readName, skipName } from './wire/names.js';
 import { recordAt } from './wire/layout.js';
 
 export type DropReason = 'short' | 'response';
@@ -85,9 +85,15 @@ function readQuestion(buf: Uint8Array): ParsedQuestion | null {
 /** Finds the OPT record among the records after the question. Throws WireError when malformed. */
 function readEdns(buf: Uint8Array, start: number, an: number, ns: number, ar: number): Edns | null {
   let p = start;
-  for (let i = 0; i < an + ns; i++) p = recordAt(buf, p).end;
+  // Owner names are read in full (not just skipped) so that pointer loops and pointers past the
+  // end make the query malformed, as a full parser would find.
+  for (let i = 0; i < an + ns; i++) {
+    readName(buf, p);
+    p = recordAt(buf, p).end;
+  }
   let edns: Edns | null = null;
   for (let i = 0; i < ar; i++) {
+    readName(buf, p);
     const rec = recordAt(buf, p);
     if (rec.type === QType.OPT) {
       if (edns !== null) throw new WireError('more than one OPT record');

@@ -4,6 +4,7 @@
 
 import type { PluginFactory } from './setup-context.js';
 import { bindFactory } from './bind/setup.js';
+import { bufsizeFactory } from './bufsize/setup.js';
 import { multiclusterFactory } from './multicluster/setup.js';
 
 export const PLUGIN_ORDER = [
@@ -22,7 +23,7 @@ export const PLUGIN_ORDER = [
   'forward',
 ] as const;
 
-const factories: readonly PluginFactory[] = [bindFactory, multiclusterFactory];
+const factories: readonly PluginFactory[] = [bindFactory, bufsizeFactory, multiclusterFactory];
 
 export const FACTORIES: ReadonlyMap<string, PluginFactory> = new Map(factories.map((f) => [f.name, f]));
 

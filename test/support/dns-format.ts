@@ -59,7 +59,7 @@ export function decode(bytes: Uint8Array): Decoded {
     id: p.id ?? 0,
     rcode: (p as { rcode?: string }).rcode ?? 'NOERROR',
     flags: {
-      qr: (flags & 0x8000) !== 0,
+      qr: p.type === 'response',
       aa: (flags & 0x0400) !== 0,
       tc: (flags & 0x0200) !== 0,
       rd: (flags & 0x0100) !== 0,

@@ -12,7 +12,7 @@ import { loadCorefile } from '../../src/corefile/load.js';
 import { PacketHandler, type PacketMeta } from '../../src/dns/packet-handler.js';
 import { ZoneRouter } from '../../src/dns/router.js';
 import type { ServerBlockRuntime } from '../../src/dns/server-block.js';
-import { DnsServer } from '../../src/dns/server.js';
+import { DnsServer, type ServerOptions } from '../../src/dns/server.js';
 import { systemClock, type Runtime } from '../../src/plugins/setup-context.js';
 import { decode, encodeQuery, type Decoded, type QueryOptions } from './dns-format.js';
 
@@ -26,6 +26,8 @@ export interface Harness {
   ask(name: string, type: string, opts?: QueryOptions & { proto?: 'udp' | 'tcp' }): Promise<Decoded>;
   raw(packet: Uint8Array, proto?: 'udp' | 'tcp'): Promise<Uint8Array | null>;
   start(): Promise<void>;
+  /** Starts the real DnsServer (UDP+TCP) on 127.0.0.1 with a free port; returns the port. */
+  serve(options?: ServerOptions): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export function writeFiles(files: Readonly<Record<string, string>>): string {
 export function makeHarness(spec: HarnessFiles): Harness {
   const dir = writeFiles({ Corefile: spec.corefile, ...spec.files });
   const corefilePath = join(dir, 'Corefile');
-  const dnsPort = spec.dnsPort ?? 53;
+  const dnsPort = spec.dnsPort ?? 0;
   const runtime: Runtime = { logger: spec.logger ?? silentLogger, metrics: new Registry(), clock: systemClock, env: {} };
   const blocks = buildBlocks(loadCorefile(corefilePath, {}, dnsPort), { corefilePath, dnsPort, runtime });
   const observer = createObserver(runtime.metrics);
@@ -60,6 +62,7 @@ export function makeHarness(spec: HarnessFiles): Harness {
     return await handler.handle(packet, meta);
   };
   let started = false;
+  let server: DnsServer | null = null;
   return {
     dir,
     blocks,
@@ -74,8 +77,19 @@ export function makeHarness(spec: HarnessFiles): Harness {
       started = true;
       for (const b of blocks) for (const p of b.plugins) await p.start?.();
     },
+    async serve(options = {}) {
+      const local = blocks.map((b) => ({ ...b, bind: ['127.0.0.1'] }));
+      server = new DnsServer(local, observer, runtime.logger, options);
+      started = true;
+      await server.start();
+      return server.addresses()[0]!.port;
+    },
     async stop() {
       if (!started) return;
+      if (server !== null) {
+        await server.stop(100);
+        return;
+      }
       for (const b of blocks) for (const p of b.plugins) await p.stop?.();
     },
   };
