@@ -1,0 +1,127 @@
+// RFC 7766 behaviour of the TCP listener: pipelined queries, idle timeout, connection cap, and a
+// silent or slow client that never blocks anyone else.
+
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decode, encodeQuery } from '../support/dns-format.js';
+import { makeHarness, type Harness } from '../support/harness.js';
+import { dig } from '../support/dig.js';
+
+const fixture = readFileSync(new URL('../fixtures/behaviour.yaml', import.meta.url), 'utf8');
+const WEB = 'web.apps.svc.clusterset.local';
+const corefile = 'clusterset.local {\n  multicluster {\n    objects objects.yaml\n  }\n}\n';
+
+function frame(msg: Buffer): Buffer {
+  const f = Buffer.alloc(2 + msg.length);
+  f.writeUInt16BE(msg.length, 0);
+  msg.copy(f, 2);
+  return f;
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Reads `n` framed messages (or fewer if the connection closes first). */
+function readFrames(s: net.Socket, n: number, timeoutMs = 3000): Promise<Buffer[]> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const out: Buffer[] = [];
+    const done = (): void => {
+      clearTimeout(t);
+      s.removeAllListeners('data');
+      resolve(out);
+    };
+    const t = setTimeout(done, timeoutMs);
+    s.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        out.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (out.length >= n) done();
+    });
+    s.once('close', done);
+  });
+}
+
+function closed(s: net.Socket, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (s.destroyed) return resolve(true);
+    const t = setTimeout(() => resolve(false), timeoutMs);
+    s.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+describe('TCP transport', () => {
+  let h: Harness | null = null;
+  afterEach(async () => {
+    await h?.stop();
+    h = null;
+  });
+
+  it('answers 50 pipelined queries sent in one write, each with its own ID', async () => {
+    h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
+    const port = await h.serve();
+    const s = await connect(port);
+    const names = ['web', 'db', 'noports', 'nope'];
+    const queries = Array.from({ length: 50 }, (_, i) => encodeQuery(`${names[i % 4]}.apps.svc.clusterset.local`, 'A', { id: 1000 + i }));
+    s.write(Buffer.concat(queries.map(frame)));
+    const replies = (await readFrames(s, 50)).map((b) => decode(b));
+    s.destroy();
+    expect(replies).toHaveLength(50);
+    const byId = new Map(replies.map((r) => [r.id, r]));
+    for (let i = 0; i < 50; i++) {
+      const r = byId.get(1000 + i)!;
+      expect(r.question).toEqual([`${names[i % 4]}.apps.svc.clusterset.local. A`]);
+      expect(r.rcode).toBe(names[i % 4] === 'nope' ? 'NXDOMAIN' : 'NOERROR');
+    }
+  });
+
+  it('closes idle connections after the idle timeout', async () => {
+    h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
+    const port = await h.serve({ tcpIdleTimeoutMs: 300 });
+    const s = await connect(port);
+    s.write(frame(encodeQuery(WEB, 'A')));
+    expect(await readFrames(s, 1)).toHaveLength(1);
+    expect(await closed(s, 3000)).toBe(true);
+  });
+
+  it('closes a connection whose frame lies about its length, once idle; others are served meanwhile', async () => {
+    h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
+    const port = await h.serve({ tcpIdleTimeoutMs: 500 });
+    const liar = await connect(port);
+    liar.write(Buffer.from([0xff, 0xff, 1, 2, 3])); // says 65535 bytes, sends 3
+    const r = await dig(port, ['+tcp', WEB]);
+    expect(r.answer).toEqual([`${WEB}. 5 IN A 10.96.0.10`]);
+    expect(await closed(liar, 3000)).toBe(true);
+  });
+
+  it('caps concurrent connections without affecting UDP or connections already open', async () => {
+    h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
+    const port = await h.serve({ tcpMaxConnections: 3 });
+    const open = await Promise.all([connect(port), connect(port), connect(port)]);
+    const extra = await connect(port);
+    expect(await closed(extra, 2000)).toBe(true);
+    open[0]!.write(frame(encodeQuery(WEB, 'A', { id: 7 })));
+    const [reply] = await readFrames(open[0]!, 1);
+    expect(decode(reply!).id).toBe(7);
+    expect((await dig(port, [WEB])).answer).toEqual([`${WEB}. 5 IN A 10.96.0.10`]);
+    for (const s of open) s.destroy();
+  });
+
+  it('closes a connection that sends a zero-length frame', async () => {
+    h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
+    const port = await h.serve();
+    const s = await connect(port);
+    s.write(Buffer.from([0, 0]));
+    expect(await closed(s, 2000)).toBe(true);
+  });
+});

@@ -1,0 +1,3 @@
+// Entry point of the fake Kubernetes API server for tests: import from here.
+
+export * from './fake-apiserver.js';

@@ -1,0 +1,32 @@
+// Forward plugins for tests: the real config parser and plugin, with short timeouts so that
+// silent upstreams cost milliseconds instead of CoreDNS's seconds.
+
+import { parseForward } from '../../src/plugins/forward/config.js';
+import { ForwardPlugin, type ForwardTimeouts } from '../../src/plugins/forward/forward-plugin.js';
+import { ForwardMetrics } from '../../src/plugins/forward/metrics.js';
+import type { Runtime } from '../../src/plugins/setup-context.js';
+import { directiveOf } from './plugin-harness.js';
+
+export const FAST: ForwardTimeouts = { attemptMs: 150, deadlineMs: 600, healthCheckMs: 100 };
+
+/** `forward ...` written as a Corefile line (with an optional `{ }` block). */
+export function forwardFrom(text: string, runtime: Runtime, timeouts: ForwardTimeouts = FAST, configDir = '/nonexistent'): ForwardPlugin {
+  const config = parseForward(directiveOf(`. {\n${text}\n}`), configDir);
+  return new ForwardPlugin(config, {
+    logger: runtime.logger,
+    clock: runtime.clock,
+    metrics: new ForwardMetrics(runtime.metrics),
+    timeouts,
+  });
+}
+
+/** Polls `cond` every 10 ms, at most `ms` in total. */
+export async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  for (let waited = 0; waited < ms; waited += 10) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not met in time');
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

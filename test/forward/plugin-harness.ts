@@ -1,0 +1,107 @@
+// Builds forward/cache/loop plugins from Corefile text through their real factories, makes
+// Requests the way the packet handler does, and writes Replies with the real response writer, so
+// tests see exactly the bytes a client would.
+
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { parseCorefile } from '../../src/corefile/parse.js';
+import type { Directive } from '../../src/corefile/types.js';
+import { readQuery } from '../../src/dns/query-reader.js';
+import type { Reply } from '../../src/dns/reply.js';
+import type { Request, Transport } from '../../src/dns/request.js';
+import { responseLimit, writeResponse } from '../../src/dns/response-writer.js';
+import type { Plugin } from '../../src/plugins/plugin.js';
+import { systemClock, type Clock, type PluginFactory, type Runtime, type SetupContext } from '../../src/plugins/setup-context.js';
+import { decode, encodeQuery, type Decoded } from '../support/dns-format.js';
+
+export function testRuntime(clock: Clock = systemClock): Runtime {
+  return { logger: pino({ level: 'silent' }), metrics: new Registry(), clock, env: {} };
+}
+
+/** The first directive of the first block of `corefile` (e.g. ". {\n forward . 1.2.3.4\n}"). */
+export function directiveOf(corefile: string): Directive {
+  const blocks = parseCorefile(corefile, { file: 'Corefile', env: {} });
+  const d = blocks[0]?.directives[0];
+  if (d === undefined) throw new Error('no directive');
+  return d;
+}
+
+export function setupContext(runtime: Runtime, zones: readonly string[] = ['.'], configDir = '/nonexistent', port = 53): SetupContext {
+  const d = directiveOf(`. {\n  bind 127.0.0.1\n}`);
+  return {
+    block: { keys: [], directives: [d], file: 'Corefile', line: 1 },
+    zones,
+    port,
+    configDir,
+    runtime,
+    settings: { bind: [], bufsize: 1232 },
+  };
+}
+
+/** Runs `factory.setup` on a one-directive block written as Corefile text. */
+export function build<P extends Plugin>(factory: PluginFactory, directiveText: string, ctx: SetupContext): P {
+  const p = factory.setup(directiveOf(`. {\n${directiveText}\n}`), ctx);
+  if (p === null) throw new Error('factory returned no plugin');
+  return p as P;
+}
+
+export interface RequestOptions {
+  readonly proto?: Transport;
+  readonly id?: number;
+  readonly edns?: { udpSize?: number; do?: boolean } | false;
+  readonly cd?: boolean;
+  readonly rd?: boolean;
+  readonly remotePort?: number;
+}
+
+export function makeRequest(name: string, type: string, opts: RequestOptions = {}): Request {
+  const raw = encodeQuery(name, type, {
+    ...(opts.id === undefined ? {} : { id: opts.id }),
+    ...(opts.edns === undefined ? {} : { edns: opts.edns }),
+    ...(opts.rd === undefined ? {} : { rd: opts.rd }),
+  });
+  if (opts.cd === true) raw[3] = raw[3]! | 0x10;
+  const r = readQuery(raw);
+  if (r.kind !== 'query') throw new Error(`not a query: ${r.kind}`);
+  return {
+    id: r.id,
+    flags: r.flags,
+    question: r.question,
+    questionWire: r.questionWire,
+    edns: r.edns,
+    proto: opts.proto ?? 'udp',
+    family: 4,
+    remoteAddress: '127.0.0.1',
+    remotePort: opts.remotePort ?? 40000,
+    server: 'dns://:53',
+    zone: '.',
+    raw,
+  };
+}
+
+/** What the client receives for `reply` (the real writer, bufsize 1232, RA set as forwarding blocks do). */
+export function clientSees(req: Request, reply: Reply): Decoded & { readonly bytes: Uint8Array } {
+  const head = { id: req.id, flags: req.flags, questionWire: req.questionWire, edns: req.edns };
+  const bytes = writeResponse(head, reply, responseLimit(head, req.proto, 1232), { bufsize: 1232, recursionAvailable: true });
+  return { ...decode(bytes), bytes };
+}
+
+/** A `next` handler that must not be reached, and one that records what reached it. */
+export const REFUSE_NEXT = (): never => {
+  throw new Error('next handler reached');
+};
+
+export async function metricValue(runtime: Runtime, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+  const m = runtime.metrics.getSingleMetric(name);
+  if (m === undefined) return 0;
+  const data = await m.get();
+  let total = 0;
+  for (const v of data.values) {
+    // Histograms: count observations (the _count sample), not buckets or sums.
+    const sample = (v as { metricName?: string }).metricName;
+    if (sample !== undefined && sample !== name && !sample.endsWith('_count')) continue;
+    const l = v.labels as Record<string, string | number>;
+    if (Object.entries(labels).every(([k, want]) => String(l[k]) === want)) total += v.value;
+  }
+  return total;
+}
