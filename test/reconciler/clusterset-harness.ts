@@ -46,7 +46,7 @@ export async function startClusterset(names = ['cluster1', 'cluster2', 'cluster3
     servers,
     kubeconfigs,
     config,
-    async startApp(overrides = {}, logger = pino({ level: 'silent' })) {
+    async startApp(overrides = {}, logger = pino({ level: process.env['RECONCILER_TEST_LOG'] ?? 'silent' })) {
       const app = new ReconcilerApp({ config: config(overrides), logger, registry: new Registry(), probeIntervalMs: 100, requestTimeoutMs: 2_000 });
       apps.push(app);
       await app.start();
