@@ -92,14 +92,21 @@ export class MulticlusterPlugin implements Plugin {
         state.memoPut(lname, type, reply);
         return reply;
       }
-      case 'nodata':
-        return state.nodata(zone);
-      case 'nxdomain':
+      case 'nodata': {
+        const reply = state.nodata(zone);
+        state.memoPut(lname, type, reply);
+        return reply;
+      }
+      case 'nxdomain': {
         if (!this.source.synced()) return rcodeReply(Rcode.SERVFAIL, this.name);
         if (this.options.fallthrough !== null && (this.options.fallthrough.length === 0 || this.options.fallthrough.some((z) => inZone(lname, z)))) {
           return next(req);
         }
-        return state.nxdomain(zone);
+        // Remembered for this snapshot only: the next snapshot starts with an empty memo.
+        const reply = state.nxdomain(zone);
+        state.memoPut(lname, type, reply);
+        return reply;
+      }
     }
   }
 }

@@ -1,0 +1,13 @@
+// `npm run bench`: runs the benchmarks in turn (BENCH=name to pick one) and prints their figures.
+
+import { main as zone } from './zone-vs-unbound.js';
+
+const benches: Record<string, () => Promise<void>> = { zone };
+
+const pick = process.env['BENCH'];
+const names = pick ? pick.split(',') : Object.keys(benches);
+for (const n of names) {
+  const b = benches[n];
+  if (!b) throw new Error(`unknown bench ${n}; have ${Object.keys(benches).join(', ')}`);
+  await b();
+}

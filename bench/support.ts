@@ -1,0 +1,82 @@
+// Shared pieces of the benchmarks: free ports, child processes pinned to a core, dnsperf runs
+// and their parsed figures, waiting for a DNS server to answer.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export function hasCommand(cmd: string): Promise<boolean> {
+  return run('sh', ['-c', `command -v ${cmd}`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Starts `cmd args` pinned to `core` with taskset (when present). */
+export function startPinned(core: number | null, cmd: string, args: readonly string[], useTaskset: boolean): ChildProcess {
+  const argv = core !== null && useTaskset ? ['-c', String(core), cmd, ...args] : [...args];
+  const child = spawn(core !== null && useTaskset ? 'taskset' : cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', () => undefined);
+  return child;
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise<void>((r) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      r();
+    }, 3000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}
+
+/** Resolves once `name` gets any reply on 127.0.0.1:port (bounded). */
+export async function waitForDns(port: number, name: string, maxMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < maxMs) {
+    try {
+      await run('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', name], { timeout: 3000 });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`no DNS answer on port ${port} after ${maxMs} ms`);
+}
+
+export interface PerfResult {
+  readonly qps: number;
+  readonly avgLatencyMs: number;
+  readonly stdLatencyMs: number;
+  readonly lost: number;
+  readonly completed: number;
+}
+
+export async function dnsperf(opts: { port: number; file: string; seconds: number; core: number | null; useTaskset: boolean; clients?: number; outstanding?: number }): Promise<PerfResult> {
+  const args = ['-s', '127.0.0.1', '-p', String(opts.port), '-d', opts.file, '-l', String(opts.seconds), '-c', String(opts.clients ?? 4), '-q', String(opts.outstanding ?? 200)];
+  const [cmd, argv] = opts.core !== null && opts.useTaskset ? ['taskset', ['-c', String(opts.core), 'dnsperf', ...args]] : ['dnsperf', args];
+  const { stdout } = await run(cmd, argv as string[], { timeout: (opts.seconds + 30) * 1000, maxBuffer: 10 * 1024 * 1024 });
+  const num = (re: RegExp): number => Number(re.exec(stdout)?.[1] ?? NaN);
+  return {
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    stdLatencyMs: num(/Latency StdDev \(s\):\s+([\d.]+)/) * 1000,
+    lost: num(/Queries lost:\s+(\d+)/),
+    completed: num(/Queries completed:\s+(\d+)/),
+  };
+}
