@@ -6,6 +6,7 @@ import { ConfigError, type ServerBlock } from '../corefile/types.js';
 import { composeChain } from '../dns/chain.js';
 import { DEFAULT_BUFSIZE } from '../dns/constants.js';
 import type { ServerBlockRuntime } from '../dns/server-block.js';
+import { announceChain } from '../ops/chain-observer.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { FACTORIES, orderOf } from '../plugins/registry.js';
 import type { BlockSettings, Runtime, SetupContext } from '../plugins/setup-context.js';
@@ -37,6 +38,8 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
         const p = FACTORIES.get(d.name)!.setup(d, ctx);
         if (p !== null) plugins.push(p);
       }
+      // ready and prometheus learn their block's plugins before anything starts.
+      announceChain(plugins);
       const forwards = plugins.some((p) => p.name === 'forward');
       out.push(
         Object.freeze({
@@ -47,6 +50,7 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
           writer: Object.freeze({ bufsize: settings.bufsize, recursionAvailable: forwards }),
           plugins: Object.freeze(plugins),
           chain: composeChain(plugins),
+          ...(settings.reload === undefined ? {} : { reload: settings.reload }),
         }),
       );
     }

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 // Entry point of the DNS server: parse flags, load and validate the Corefile (a config error is
-// printed as FILE:LINE: message and exits 1 before any socket is bound), build the blocks, serve.
+// printed as FILE:LINE: message and exits 1 before any socket is bound), build the process-wide
+// services, serve, and answer SIGTERM/SIGINT (graceful shutdown) and SIGUSR1 (reload).
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { loadCorefile } from '../corefile/load.js';
 import { ConfigError } from '../corefile/types.js';
-import { DnsServer } from '../dns/server.js';
+import { createOperations } from '../ops/create-operations.js';
+import { installSignalHandlers } from '../ops/signals.js';
 import { availableDirectives } from '../plugins/registry.js';
-import { systemClock, type Runtime } from '../plugins/setup-context.js';
+import { systemClock } from '../plugins/setup-context.js';
 import { parseArgs, UsageError } from './args.js';
-import { buildBlocks } from './build-blocks.js';
-import { createObserver } from './observer.js';
+import { DnsApp } from './dns-app.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -40,36 +40,43 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const logger = pino({ base: { app: 'clusterset-dns' } });
-  const runtime: Runtime = { logger, metrics: new Registry(), clock: systemClock, env: process.env };
+  const metrics = new Registry();
+  const ops = createOperations({ logger, registry: metrics, build: { version: version(), revision: process.env['CLUSTERSET_DNS_REVISION'] ?? 'dev' } });
+  const runtime = { logger, metrics, clock: systemClock, env: process.env, ops };
   const corefilePath = resolve(args.conf);
-  let server: DnsServer;
+  let app: DnsApp;
   try {
-    const parsed = loadCorefile(corefilePath, process.env, args.dnsPort);
-    const blocks = buildBlocks(parsed, { corefilePath, dnsPort: args.dnsPort, runtime });
-    server = new DnsServer(blocks, createObserver(runtime.metrics), logger, { reusePort: true });
+    app = new DnsApp({ corefilePath, dnsPort: args.dnsPort, runtime, server: { reusePort: true } }, readFileSync(corefilePath, 'utf8'));
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
       return 1;
     }
+    if ((e as NodeJS.ErrnoException).code !== undefined) {
+      process.stderr.write(`${corefilePath}:0: cannot read Corefile: ${(e as Error).message}\n`);
+      return 1;
+    }
     throw e;
   }
   try {
-    await server.start();
+    await app.start();
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    await server.stop(0).catch(() => undefined);
+    process.stderr.write(`start-up failed: ${(e as Error).message}\n`);
+    await app.server.stop(0).catch(() => undefined);
+    await ops.http.stop().catch(() => undefined);
     return 1;
   }
-  await new Promise<void>((done) => {
-    const shutdown = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
-      server.stop().then(done, done);
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+  return await new Promise<number>((done) => {
+    installSignalHandlers(process, {
+      logger,
+      onReload: () => app.reloadNow(),
+      onShutdown: async (signal) => {
+        logger.info({ signal }, 'shutting down');
+        await app.shutdown();
+        done(0);
+      },
+    });
   });
-  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -31,10 +31,15 @@ const UNROUTED: WriterSettings = Object.freeze({ bufsize: DEFAULT_BUFSIZE, recur
 
 export class PacketHandler {
   constructor(
-    private readonly router: ZoneRouter,
+    private router: ZoneRouter,
     private readonly observer: PacketObserver,
     private readonly logger: Logger,
   ) {}
+
+  /** Swaps in the blocks of a reloaded configuration; queries already routed finish on the old ones. */
+  setRouter(router: ZoneRouter): void {
+    this.router = router;
+  }
 
   handle(buf: Uint8Array, meta: PacketMeta): HandleResult {
     const parsed = readQuery(buf);

@@ -3,6 +3,7 @@
 
 import type { Handler, Plugin } from '../plugins/plugin.js';
 import type { WriterSettings } from './response-writer.js';
+import type { ReloadSettings } from '../ops/reload-settings.js';
 
 export interface ServerBlockRuntime {
   /** CoreDNS's server label for metrics: "dns://:53". */
@@ -14,4 +15,6 @@ export interface ServerBlockRuntime {
   readonly writer: WriterSettings;
   readonly plugins: readonly Plugin[];
   readonly chain: Handler;
+  /** Set by the block's `reload` directive. */
+  readonly reload?: ReloadSettings;
 }

@@ -1,5 +1,7 @@
 // The DNS server: for every (address, port) the blocks listen on, a UDP and a TCP listener sharing
-// one zone router; plugins started before the first socket opens and stopped after the last closes.
+// one packet handler; plugins started before the first socket opens and stopped after the last
+// closes. A reload swaps the blocks under running listeners, opening and closing only the
+// listeners whose address or port changed, so no query is dropped.
 
 import type { Logger } from 'pino';
 import { PacketHandler, type PacketObserver } from './packet-handler.js';
@@ -19,22 +21,63 @@ export interface BoundAddress {
   readonly port: number;
 }
 
+interface ListenPlanEntry {
+  readonly address: string;
+  readonly port: number;
+  readonly blocks: ServerBlockRuntime[];
+}
+
+interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly handler: PacketHandler;
+  readonly udp: UdpListener;
+  readonly tcp: TcpListener;
+}
+
+const planKey = (e: { address: string; port: number }): string => `${e.address}|${e.port}`;
+
+async function startPlugins(blocks: readonly ServerBlockRuntime[]): Promise<void> {
+  const started: ServerBlockRuntime['plugins'][number][] = [];
+  try {
+    for (const b of blocks) {
+      for (const p of b.plugins) {
+        await p.start?.();
+        started.push(p);
+      }
+    }
+  } catch (err) {
+    for (const p of started.reverse()) await p.stop?.().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function stopPlugins(blocks: readonly ServerBlockRuntime[]): Promise<void> {
+  for (const b of blocks) for (const p of b.plugins) await p.stop?.();
+}
+
 export class DnsServer {
-  readonly #udp: UdpListener[] = [];
-  readonly #tcp: TcpListener[] = [];
+  #blocks: readonly ServerBlockRuntime[];
+  readonly #endpoints = new Map<string, Endpoint>();
   #started = false;
   #stopped = false;
 
   constructor(
-    readonly blocks: readonly ServerBlockRuntime[],
+    blocks: readonly ServerBlockRuntime[],
     private readonly observer: PacketObserver,
     private readonly logger: Logger,
     private readonly options: ServerOptions = {},
-  ) {}
+  ) {
+    this.#blocks = blocks;
+  }
 
-  /** (address, port) pairs and the blocks each serves. */
-  static listenPlan(blocks: readonly ServerBlockRuntime[]): { address: string; port: number; blocks: ServerBlockRuntime[] }[] {
-    const plan: { address: string; port: number; blocks: ServerBlockRuntime[] }[] = [];
+  get blocks(): readonly ServerBlockRuntime[] {
+    return this.#blocks;
+  }
+
+  /** (address, port) pairs and the blocks each serves; '' is every interface. */
+  static listenPlan(blocks: readonly ServerBlockRuntime[]): ListenPlanEntry[] {
+    const plan: ListenPlanEntry[] = [];
     const ports = [...new Set(blocks.map((b) => b.port))];
     for (const port of ports) {
       const onPort = blocks.filter((b) => b.port === port);
@@ -50,41 +93,78 @@ export class DnsServer {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    for (const b of this.blocks) for (const p of b.plugins) await p.start?.();
-    for (const { address, port, blocks } of DnsServer.listenPlan(this.blocks)) {
-      const handler = new PacketHandler(new ZoneRouter(blocks), this.observer, this.logger);
-      const udp = new UdpListener({ address, port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
-      await udp.start();
-      this.#udp.push(udp);
-      // Port 0 (tests): TCP takes the port UDP got.
-      const tcp = new TcpListener(
-        {
-          address,
-          port: port === 0 ? udp.port : port,
-          ...(this.options.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.tcpIdleTimeoutMs }),
-          ...(this.options.tcpMaxConnections === undefined ? {} : { maxConnections: this.options.tcpMaxConnections }),
-        },
-        handler,
-        this.logger,
-      );
+    await startPlugins(this.#blocks);
+    for (const entry of DnsServer.listenPlan(this.#blocks)) await this.#open(entry);
+  }
+
+  async #open(entry: ListenPlanEntry): Promise<void> {
+    const handler = new PacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger);
+    const udp = new UdpListener({ address: entry.address, port: entry.port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
+    await udp.start();
+    // Port 0 (tests): TCP takes the port UDP got.
+    const tcp = new TcpListener(
+      {
+        address: entry.address,
+        port: entry.port === 0 ? udp.port : entry.port,
+        ...(this.options.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.tcpIdleTimeoutMs }),
+        ...(this.options.tcpMaxConnections === undefined ? {} : { maxConnections: this.options.tcpMaxConnections }),
+      },
+      handler,
+      this.logger,
+    );
+    try {
       await tcp.start();
-      this.#tcp.push(tcp);
-      this.logger.info({ address: address || '*', port: udp.port, zones: blocks.flatMap((b) => b.zones) }, 'listening (udp+tcp)');
+    } catch (err) {
+      await udp.stop();
+      throw err;
     }
+    this.#endpoints.set(planKey(entry), { address: entry.address, port: entry.port, handler, udp, tcp });
+    this.logger.info({ address: entry.address || '*', port: udp.port, zones: entry.blocks.flatMap((b) => b.zones) }, 'listening (udp+tcp)');
+  }
+
+  /**
+   * Applies a reloaded configuration: starts the new plugins, routes every listener to the new
+   * blocks (opening listeners for new addresses), closes listeners no longer wanted, then stops
+   * the old plugins. If the new plugins fail to start, nothing changes.
+   */
+  async replaceBlocks(next: readonly ServerBlockRuntime[]): Promise<void> {
+    const old = this.#blocks;
+    await startPlugins(next);
+    const plan = DnsServer.listenPlan(next);
+    const wanted = new Set(plan.map(planKey));
+    try {
+      for (const entry of plan) {
+        const ep = this.#endpoints.get(planKey(entry));
+        if (ep) ep.handler.setRouter(new ZoneRouter(entry.blocks));
+        else await this.#open(entry);
+      }
+    } catch (err) {
+      await stopPlugins(next);
+      throw err;
+    }
+    this.#blocks = next;
+    for (const [key, ep] of this.#endpoints) {
+      if (wanted.has(key)) continue;
+      this.#endpoints.delete(key);
+      await Promise.all([ep.tcp.drain(2000), ep.udp.drain(2000)]);
+      await Promise.all([ep.udp.stop(), ep.tcp.stop()]);
+    }
+    await stopPlugins(old);
   }
 
   /** Where the listeners are bound (real ports when configured with port 0). */
   addresses(): BoundAddress[] {
-    return this.#udp.map((u, i) => ({ address: DnsServer.listenPlan(this.blocks)[i]?.address ?? '', port: u.port }));
+    return [...this.#endpoints.values()].map((e) => ({ address: e.address, port: e.udp.port }));
   }
 
   /** Stops accepting, lets queries in flight finish (up to `drainMs`), then stops plugins. */
   async stop(drainMs = 5000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.all(this.#tcp.map((t) => t.drain(drainMs)));
-    await Promise.all(this.#udp.map((u) => u.drain(drainMs)));
-    await Promise.all([...this.#udp, ...this.#tcp].map((l) => l.stop()));
-    for (const b of this.blocks) for (const p of b.plugins) await p.stop?.();
+    const eps = [...this.#endpoints.values()];
+    this.#endpoints.clear();
+    await Promise.all(eps.flatMap((e) => [e.tcp.drain(drainMs), e.udp.drain(drainMs)]));
+    await Promise.all(eps.flatMap((e) => [e.udp.stop(), e.tcp.stop()]));
+    await stopPlugins(this.#blocks);
   }
 }

@@ -5,7 +5,17 @@
 import type { PluginFactory } from './setup-context.js';
 import { bindFactory } from './bind/setup.js';
 import { bufsizeFactory } from './bufsize/setup.js';
+import { cacheFactory } from './cache/setup.js';
+import { errorsFactory } from './errors/setup.js';
+import { forwardFactory } from './forward/setup.js';
+import { healthFactory } from './health/setup.js';
+import { loadbalanceFactory } from './loadbalance/setup.js';
+import { logFactory } from './log/setup.js';
+import { loopFactory } from './loop/setup.js';
 import { multiclusterFactory } from './multicluster/setup.js';
+import { prometheusFactory } from './prometheus/setup.js';
+import { readyFactory } from './ready/setup.js';
+import { reloadFactory } from './reload/setup.js';
 
 export const PLUGIN_ORDER = [
   'reload',
@@ -23,7 +33,21 @@ export const PLUGIN_ORDER = [
   'forward',
 ] as const;
 
-const factories: readonly PluginFactory[] = [bindFactory, bufsizeFactory, multiclusterFactory];
+const factories: readonly PluginFactory[] = [
+  bindFactory,
+  bufsizeFactory,
+  cacheFactory,
+  errorsFactory,
+  forwardFactory,
+  healthFactory,
+  loadbalanceFactory,
+  logFactory,
+  loopFactory,
+  multiclusterFactory,
+  prometheusFactory,
+  readyFactory,
+  reloadFactory,
+];
 
 export const FACTORIES: ReadonlyMap<string, PluginFactory> = new Map(factories.map((f) => [f.name, f]));
 

@@ -102,8 +102,11 @@ function isIpv4Mapped(groups: readonly number[]): boolean {
   return groups[5] === 0xffff;
 }
 
-/** RFC 5952: lower case, no leading zeros, the first longest run (>= 2) of zero groups as `::`. */
-function formatIpv6(groups: readonly number[]): string {
+/**
+ * RFC 5952 text of eight 16-bit groups: lower case, no leading zeros, the first longest run
+ * (two or more) of zero groups as `::`.
+ */
+export function formatIpv6(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {

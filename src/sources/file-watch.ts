@@ -12,9 +12,14 @@ export interface FileWatchOptions {
   readonly path: string;
   /** How often the file is stat()ed (ms). */
   readonly pollIntervalMs: number;
-  /** How long a burst of watch events is gathered before signalling (ms). */
+  /**
+   * How quiet the file must stay before the change is signalled (ms), so that a writer that
+   * truncates and then writes is read once it is done, not in between.
+   */
   readonly settleMs: number;
-  /** Called (never concurrently with itself by this class, never after stop()) on a possible change. */
+  /** The longest a stream of changes can delay the signal (ms). */
+  readonly maxSettleMs: number;
+  /** Called on a possible change, never after stop(). */
   readonly onChange: () => void;
 }
 
@@ -22,6 +27,8 @@ export class FileWatch {
   private watcher: FSWatcher | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
+  /** When the first change of the burst being settled was seen (monotonic ms). */
+  private burstStart = 0;
   private signature = '';
   private polling = false;
   private running = false;
@@ -67,12 +74,17 @@ export class FileWatch {
     }
   }
 
+  /** Signals once the file has been quiet for settleMs (or after maxSettleMs of changes). */
   private signalSoon(): void {
-    if (!this.running || this.settleTimer !== null) return;
+    if (!this.running) return;
+    const now = performance.now();
+    if (this.settleTimer === null) this.burstStart = now;
+    else clearTimeout(this.settleTimer);
+    const delay = Math.min(this.options.settleMs, this.burstStart + this.options.maxSettleMs - now);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null;
       if (this.running) this.options.onChange();
-    }, this.options.settleMs);
+    }, Math.max(0, delay));
     this.settleTimer.unref();
   }
 
@@ -84,7 +96,7 @@ export class FileWatch {
       const signature = await this.readSignature();
       if (this.running && signature !== this.signature) {
         this.signature = signature;
-        this.options.onChange();
+        this.signalSoon();
       }
     } finally {
       this.polling = false;

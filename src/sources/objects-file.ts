@@ -22,8 +22,12 @@ export interface ObjectsFileSourceOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
-// Lets an editor finish a burst of writes before the file is read.
-const SETTLE_MS = 30;
+// Lets a writer finish a burst of writes before the file is read (see FileWatch).
+const SETTLE_MS = 50;
+const MAX_SETTLE_MS = 250;
+// An empty file is what an in-place writer leaves between truncating and writing; it replaces
+// the data only if it is still empty this much later.
+const EMPTY_CONFIRM_MS = 150;
 
 type LoadResult =
   | { readonly ok: true; readonly snapshot: ObjectSnapshot | null }
@@ -41,7 +45,8 @@ export class ObjectsFileSource implements ObjectSource {
   private appliedHash = '';
   /** The last failure logged, so a broken file is reported once, not on every poll. */
   private lastFailure = '';
-  private reloading = false;
+  /** The reload in progress, which stop() waits for. */
+  private reloadLoop: Promise<void> | null = null;
   private reloadAgain = false;
 
   constructor(private readonly options: ObjectsFileSourceOptions) {
@@ -54,7 +59,8 @@ export class ObjectsFileSource implements ObjectSource {
       path: options.path,
       pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
       settleMs: SETTLE_MS,
-      onChange: () => void this.reload(),
+      maxSettleMs: MAX_SETTLE_MS,
+      onChange: () => this.reload(),
     });
   }
 
@@ -82,6 +88,7 @@ export class ObjectsFileSource implements ObjectSource {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watch.stop();
+    await this.reloadLoop;
   }
 
   private async firstLoad(): Promise<void> {
@@ -93,33 +100,36 @@ export class ObjectsFileSource implements ObjectSource {
     await this.watch.start();
     if (this.stopped) this.watch.stop();
     // An edit between the first read and the watcher's start would otherwise go unseen.
-    void this.reload();
+    this.reload();
   }
 
-  /** Re-reads the file after a possible change; runs one at a time, and once more if asked meanwhile. */
-  private async reload(): Promise<void> {
-    if (this.reloading) {
+  /** Re-reads the file after a possible change; one read at a time, and once more if asked meanwhile. */
+  private reload(): void {
+    if (this.reloadLoop !== null) {
       this.reloadAgain = true;
       return;
     }
-    this.reloading = true;
-    try {
-      do {
-        this.reloadAgain = false;
-        if (this.stopped) return;
-        const result = await this.load();
-        if (result.ok) this.lastFailure = '';
-        else if (result.error !== this.lastFailure) {
-          this.lastFailure = result.error;
-          this.logger.error(
-            { line: result.line },
-            `objects file ${this.options.path}: ${result.error}; keeping the last good data`,
-          );
-        }
-      } while (this.reloadAgain);
-    } finally {
-      this.reloading = false;
-    }
+    this.reloadLoop = this.reloadUntilCurrent()
+      .catch((err: unknown) => this.logger.error({ err }, 'objects file reload failed'))
+      .finally(() => {
+        this.reloadLoop = null;
+      });
+  }
+
+  private async reloadUntilCurrent(): Promise<void> {
+    do {
+      this.reloadAgain = false;
+      if (this.stopped) return;
+      const result = await this.load();
+      if (result.ok) this.lastFailure = '';
+      else if (result.error !== this.lastFailure) {
+        this.lastFailure = result.error;
+        this.logger.error(
+          { line: result.line },
+          `objects file ${this.options.path}: ${result.error}; keeping the last good data`,
+        );
+      }
+    } while (this.reloadAgain);
   }
 
   /** Reads, parses and applies the file; the store publishes only if the data changed. */
@@ -128,6 +138,10 @@ export class ObjectsFileSource implements ObjectSource {
     let text: string;
     try {
       text = await readFile(this.options.path, 'utf8');
+      if (this.loaded && text.trim() === '') {
+        await new Promise((resolve) => setTimeout(resolve, EMPTY_CONFIRM_MS));
+        text = await readFile(this.options.path, 'utf8');
+      }
     } catch (err) {
       return { ok: false, error: `cannot read: ${(err as Error).message}`, line: null };
     }

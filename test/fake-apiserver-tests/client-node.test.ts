@@ -15,16 +15,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeApiServer, type FakeApiServer } from '../fake-apiserver/index.js';
-import { sleep } from './http-client.js';
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { startFakeApiServer, waitUntil as until, type FakeApiServer } from '../fake-apiserver/index.js';
 
 describe('client-node against the fake apiserver', () => {
   let api: FakeApiServer;

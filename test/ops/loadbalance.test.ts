@@ -58,7 +58,7 @@ const cases: { what: string; answers: number[][]; additional?: number[][]; shuff
 const alwaysZero = () => 0;
 
 function decodedAnswers(wire: Uint8Array): string[] {
-  return (dnsPacket.decode(Buffer.from(wire)).answers ?? []).map((r) => `${r.name} ${r.type} ${JSON.stringify(r.data)}`);
+  return (dnsPacket.decode(Buffer.from(wire)).answers ?? []).map((r) => `${r.name} ${r.type} ${JSON.stringify((r as { data?: unknown }).data)}`);
 }
 
 describe('loadbalance permutation safety', () => {

@@ -14,6 +14,7 @@ import { ZoneRouter } from '../../src/dns/router.js';
 import type { ServerBlockRuntime } from '../../src/dns/server-block.js';
 import { DnsServer, type ServerOptions } from '../../src/dns/server.js';
 import { systemClock, type Runtime } from '../../src/plugins/setup-context.js';
+import { createOperations } from '../../src/ops/create-operations.js';
 import { decode, encodeQuery, type Decoded, type QueryOptions } from './dns-format.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -49,7 +50,10 @@ export function makeHarness(spec: HarnessFiles): Harness {
   const dir = writeFiles({ Corefile: spec.corefile, ...spec.files });
   const corefilePath = join(dir, 'Corefile');
   const dnsPort = spec.dnsPort ?? 0;
-  const runtime: Runtime = { logger: spec.logger ?? silentLogger, metrics: new Registry(), clock: systemClock, env: {} };
+  const logger = spec.logger ?? silentLogger;
+  const metrics = new Registry();
+  const ops = createOperations({ logger, registry: metrics, build: { version: 'test', revision: 'test' }, processMetrics: false });
+  const runtime: Runtime = { logger, metrics, clock: systemClock, env: {}, ops };
   const blocks = buildBlocks(loadCorefile(corefilePath, {}, dnsPort), { corefilePath, dnsPort, runtime });
   const observer = createObserver(runtime.metrics);
   const handlers = new Map<number, PacketHandler>();
@@ -88,9 +92,11 @@ export function makeHarness(spec: HarnessFiles): Harness {
       if (!started) return;
       if (server !== null) {
         await server.stop(100);
+        await ops.http.stop();
         return;
       }
       for (const b of blocks) for (const p of b.plugins) await p.stop?.();
+      await ops.http.stop();
     },
   };
 }

@@ -1,0 +1,11 @@
+// CoreDNS's `server` metric label: `dns://[BIND]:PORT` (net.JoinHostPort, so IPv6 is bracketed).
+
+export function serverLabel(bind: string, port: number): string {
+  const host = bind.includes(':') ? `[${bind}]` : bind;
+  return `dns://${host}:${port}`;
+}
+
+/** One label per listen address; a block without `bind` listens everywhere: `dns://:PORT`. */
+export function serverLabels(bind: readonly string[], port: number): string[] {
+  return bind.length === 0 ? [serverLabel('', port)] : bind.map((b) => serverLabel(b, port));
+}

@@ -1,0 +1,112 @@
+// The `prometheus` plugin: serves the registry on /metrics and reports every query that passes
+// through it under CoreDNS's metric names (ops/dns-metrics.ts). It sits early in the chain, so
+// it times and counts what the rest of the chain answered.
+
+import type { Registry } from 'prom-client';
+import type { Handler, Plugin } from '../plugin.js';
+import type { Request } from '../../dns/request.js';
+import { rcodeReply, type Reply } from '../../dns/reply.js';
+import { Rcode } from '../../dns/constants.js';
+import type { Clock } from '../setup-context.js';
+import type { ChainObserver } from '../../ops/chain-observer.js';
+import type { QueryReporter } from '../../ops/dns-metrics.js';
+import type { EndpointLease } from '../../ops/http-endpoints.js';
+import type { ListenAddress } from '../../ops/listen-address.js';
+import type { Operations } from '../../ops/operations.js';
+
+export interface PrometheusConfig {
+  readonly addr: ListenAddress;
+  /** CoreDNS `server` labels of the block, one per listen address. */
+  readonly servers: () => readonly string[];
+  readonly zones: readonly string[];
+}
+
+/** Plugins that CoreDNS does not count in coredns_plugin_enabled (they are not query handlers). */
+const NOT_HANDLERS = new Set(['health', 'ready']);
+
+const PANIC_REPLY = rcodeReply(Rcode.SERVFAIL, '');
+
+export class PrometheusPlugin implements Plugin, ChainObserver {
+  readonly name = 'prometheus';
+  #pluginNames: readonly string[] = [];
+  #lease: EndpointLease | null = null;
+  #disable: (() => void) | null = null;
+  /** server -> zone -> reporter: two lookups on strings the server already holds, no key building. */
+  readonly #reporters = new Map<string, Map<string, QueryReporter>>();
+
+  constructor(
+    readonly config: PrometheusConfig,
+    private readonly ops: Operations,
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+  ) {}
+
+  serve(req: Request, next: Handler): ReturnType<Handler> {
+    const start = this.clock.monotonic();
+    let out: Reply | Promise<Reply>;
+    try {
+      out = next(req);
+    } catch (err) {
+      // The server answers SERVFAIL and counts the panic; the query still counts here.
+      this.#report(req, PANIC_REPLY, start);
+      throw err;
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (reply) => {
+          this.#report(req, reply, start);
+          return reply;
+        },
+        (err: unknown) => {
+          this.#report(req, PANIC_REPLY, start);
+          throw err;
+        },
+      );
+    }
+    this.#report(req, out, start);
+    return out;
+  }
+
+  #report(req: Request, reply: Reply, start: number): void {
+    let byZone = this.#reporters.get(req.server);
+    if (byZone === undefined) {
+      byZone = new Map();
+      this.#reporters.set(req.server, byZone);
+    }
+    let reporter = byZone.get(req.zone);
+    if (reporter === undefined) {
+      reporter = this.ops.dnsMetrics.reporter(req.server, req.zone);
+      byZone.set(req.zone, reporter);
+    }
+    reporter.report(req, reply, (this.clock.monotonic() - start) / 1000);
+  }
+
+  observeChain(plugins: readonly Plugin[]): void {
+    this.#pluginNames = plugins.map((p) => p.name).filter((n) => !NOT_HANDLERS.has(n));
+  }
+
+  get port(): number | undefined {
+    return this.#lease?.port;
+  }
+
+  async start(): Promise<void> {
+    if (this.#lease !== null) return;
+    const registry = this.registry;
+    this.#lease = await this.ops.http.acquire(this.config.addr, '/metrics', async (_req, res) => {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+    });
+    const releases = this.config
+      .servers()
+      .flatMap((server) => this.config.zones.map((zone) => this.ops.dnsMetrics.enablePlugins(server, zone, '', this.#pluginNames)));
+    this.#disable = () => releases.forEach((r) => r());
+  }
+
+  async stop(): Promise<void> {
+    this.#disable?.();
+    this.#disable = null;
+    const lease = this.#lease;
+    this.#lease = null;
+    await lease?.release();
+  }
+}
