@@ -213,3 +213,13 @@ listen: {health: ":8081", metrics: ":9154"}
     expect(c.listen).toEqual({ health: { host: '::1', port: 0 }, metrics: null });
   });
 });
+
+describe('config/reconciler.yaml', () => {
+  it('parses (with its kubeconfig paths taken as existing)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../config/reconciler.yaml', import.meta.url), 'utf8');
+    const c = parseConfigText(text, { fileExists: () => true });
+    expect(c.clusters.map((x) => x.id)).toEqual(['cluster1', 'cluster2']);
+    expect(c.leaderElection.cluster).toBe('cluster2');
+  });
+});

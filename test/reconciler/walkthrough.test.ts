@@ -66,6 +66,18 @@ describe('walk-through', () => {
     for (const key of app.controller.allKeys()) expect(await app.controller.reconcile(key)).toBe(0);
     for (const s of Object.values(h.servers)) expect(s.requests.writes).toEqual([]);
 
+    // Health, readiness and metrics.
+    const [healthPort, metricsPort] = app.endpoints.ports();
+    expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz?verbose`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toContain('[+]cluster-cluster1 synced');
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="serviceimport",result="success"\} [1-9]/);
+    expect(metrics).toMatch(/clusterset_reconciler_cluster_last_successful_sync_timestamp_seconds\{cluster="cluster2"\} \d/);
+    expect(metrics).toContain('workqueue_depth{name="serviceimport"}');
+    expect(metrics).toMatch(/clusterset_reconciler_api_writes_total\{cluster="cluster2",verb="create",resource="endpointslices",code="201"\} 1/);
+
     // An endpoint change in the provider reaches the consumer.
     provider.update({ ...podSlice('service1', 'service1-abcde', [{ ip: '10.244.1.5' }, { ip: '10.244.3.9' }]) });
     await waitFor('changed endpoints', () => endpointIps(importedSlices(consumer, 'service1')).includes('10.244.3.9'));

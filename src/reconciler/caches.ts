@@ -1,0 +1,60 @@
+// What the reconciler needs from an informer cache, narrowed so the controller does not depend on
+// how watches are kept alive (src/k8s/informer.ts does that), plus the watched resources.
+
+import type { KubeObject } from './objects.js';
+import type { ResourcePath } from './kube-rest.js';
+
+export interface CacheEvent<T> {
+  readonly type: 'add' | 'update' | 'delete';
+  readonly object: T;
+  readonly old?: T;
+}
+
+export interface ResourceCache<T extends KubeObject = KubeObject> {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+  synced(): boolean;
+  list(): T[];
+  /** namespace '' for cluster-scoped objects. */
+  get(namespace: string, name: string): T | undefined;
+  onBatch(cb: (events: ReadonlyArray<CacheEvent<T>>) => void): void;
+}
+
+export interface CacheSpec {
+  readonly path: ResourcePath & { readonly namespace?: string };
+  readonly labelSelector?: string;
+}
+
+/** Builds one cache for one member cluster; main and tests supply it. */
+export type CacheFactory = (cluster: string, spec: CacheSpec) => ResourceCache;
+
+export type CacheRole =
+  | 'namespaces'
+  | 'clusterProperties'
+  | 'serviceExports'
+  | 'services'
+  | 'sourceSlices'
+  | 'serviceImports'
+  | 'importedSlices';
+
+export const CORE_V1 = { group: '', version: 'v1' } as const;
+export const DISCOVERY_V1 = { group: 'discovery.k8s.io', version: 'v1' } as const;
+
+export function cacheSpecs(mcsApiVersion: string): Record<CacheRole, CacheSpec> {
+  const mcs = { group: 'multicluster.x-k8s.io', version: mcsApiVersion };
+  return {
+    namespaces: { path: { ...CORE_V1, plural: 'namespaces' } },
+    clusterProperties: { path: { group: 'about.k8s.io', version: 'v1alpha1', plural: 'clusterproperties' } },
+    serviceExports: { path: { ...mcs, plural: 'serviceexports' } },
+    services: { path: { ...CORE_V1, plural: 'services' } },
+    sourceSlices: {
+      path: { ...DISCOVERY_V1, plural: 'endpointslices' },
+      labelSelector: 'kubernetes.io/service-name,endpointslice.kubernetes.io/managed-by!=clusterset-reconciler',
+    },
+    serviceImports: { path: { ...mcs, plural: 'serviceimports' } },
+    importedSlices: {
+      path: { ...DISCOVERY_V1, plural: 'endpointslices' },
+      labelSelector: 'endpointslice.kubernetes.io/managed-by=clusterset-reconciler',
+    },
+  };
+}

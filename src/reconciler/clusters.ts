@@ -1,0 +1,148 @@
+// One member cluster as the controller sees it: its caches, its REST client, its effective cluster
+// id (ClusterProperty `cluster.clusterset.k8s.io` first, else the configured id) and whether its
+// API answers. Reachability comes from a cheap periodic probe, so that it is known even when no
+// watch event arrives; after `unreachableGracePeriod` without an answer the cluster's exports are
+// withdrawn, and they return with it.
+
+import type { Logger } from 'pino';
+import { cacheSpecs, type CacheEvent, type CacheFactory, type CacheRole, type ResourceCache } from './caches.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { ClusterState } from './desired/plan.js';
+import { KubeApiError, type KubeRest } from './kube-rest.js';
+import { CLUSTER_ID_PROPERTY, type KubeObject } from './objects.js';
+
+export interface MemberClusterOptions {
+  /** The config id (names the connection in logs and metrics). */
+  readonly name: string;
+  readonly rest: KubeRest;
+  readonly cacheFactory: CacheFactory;
+  readonly mcsApiVersion: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly unreachableGracePeriodMs: number;
+  readonly probeIntervalMs?: number;
+  /** Called on every cache batch, with the role of the cache. */
+  readonly onEvents: (cluster: MemberCluster, role: CacheRole, events: ReadonlyArray<CacheEvent<KubeObject>>) => void;
+  /** Called when reachability or the grace state changes (the controller then re-queues everything). */
+  readonly onStateChange: (cluster: MemberCluster, state: ClusterState) => void;
+  readonly onProbe?: (cluster: MemberCluster, ok: boolean) => void;
+}
+
+const OPTIONAL_ROLES: ReadonlySet<CacheRole> = new Set(['clusterProperties']);
+
+export class MemberCluster {
+  readonly name: string;
+  readonly rest: KubeRest;
+  readonly caches: Readonly<Record<CacheRole, ResourceCache>>;
+  private unreachableSince: number | null = null;
+  private lastOk = 0;
+  private probeTimer: TimerHandle | null = null;
+  private graceTimer: TimerHandle | null = null;
+  private lastState: ClusterState = 'ready';
+  private running = false;
+  private probing: Promise<void> | null = null;
+
+  constructor(private readonly opts: MemberClusterOptions) {
+    this.name = opts.name;
+    this.rest = opts.rest;
+    const specs = cacheSpecs(opts.mcsApiVersion);
+    const caches = {} as Record<CacheRole, ResourceCache>;
+    for (const role of Object.keys(specs) as CacheRole[]) {
+      const cache = opts.cacheFactory(opts.name, specs[role]);
+      cache.onBatch((events) => {
+        this.lastOk = opts.clock.now();
+        opts.onEvents(this, role, events);
+      });
+      caches[role] = cache;
+    }
+    this.caches = caches;
+  }
+
+  /** The MCS cluster id: ClusterProperty first, else the configured id. */
+  clusterId(): string {
+    const prop = this.caches.clusterProperties.get('', CLUSTER_ID_PROPERTY);
+    const value = (prop?.['spec'] as { value?: unknown } | undefined)?.value;
+    return typeof value === 'string' && value !== '' ? value : this.name;
+  }
+
+  state(): ClusterState {
+    if (this.unreachableSince === null) return 'ready';
+    return this.opts.clock.now() - this.unreachableSince < this.opts.unreachableGracePeriodMs ? 'stale' : 'withdrawn';
+  }
+
+  /** Every required cache completed its first list. */
+  synced(): boolean {
+    return (Object.keys(this.caches) as CacheRole[]).every((r) => OPTIONAL_ROLES.has(r) || this.caches[r].synced());
+  }
+
+  lastSuccess(): number {
+    return this.lastOk;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await Promise.all(Object.values(this.caches).map((c) => c.start()));
+    this.scheduleProbe(0);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.probeTimer?.cancel();
+    this.graceTimer?.cancel();
+    await this.probing;
+    await Promise.all(Object.values(this.caches).map((c) => c.stop()));
+  }
+
+  /** Records the outcome of any request to this cluster (probes and writes). */
+  reportReachable(ok: boolean): void {
+    const now = this.opts.clock.now();
+    if (ok) {
+      this.lastOk = now;
+      if (this.unreachableSince !== null) {
+        this.opts.logger.info({ cluster: this.name, downMs: now - this.unreachableSince }, 'member cluster reachable again');
+        this.unreachableSince = null;
+        this.graceTimer?.cancel();
+        this.graceTimer = null;
+      }
+    } else if (this.unreachableSince === null) {
+      this.unreachableSince = now;
+      this.opts.logger.warn({ cluster: this.name, graceMs: this.opts.unreachableGracePeriodMs }, 'member cluster unreachable');
+      this.graceTimer = this.opts.clock.setTimer(() => this.emitState(), this.opts.unreachableGracePeriodMs);
+    }
+    this.emitState();
+  }
+
+  private emitState(): void {
+    const s = this.state();
+    if (s === this.lastState) return;
+    this.lastState = s;
+    if (s === 'withdrawn') this.opts.logger.warn({ cluster: this.name }, 'grace period over: withdrawing the cluster\'s endpoints');
+    this.opts.onStateChange(this, s);
+  }
+
+  private scheduleProbe(ms: number): void {
+    if (!this.running) return;
+    this.probeTimer = this.opts.clock.setTimer(() => {
+      this.probing = this.probe().finally(() => {
+        this.probing = null;
+        this.scheduleProbe(this.opts.probeIntervalMs ?? 5_000);
+      });
+    }, ms);
+  }
+
+  private async probe(): Promise<void> {
+    let ok = false;
+    try {
+      await this.rest.request('GET', '/api/v1/namespaces?limit=1');
+      ok = true;
+    } catch (err) {
+      // An answer that refuses us (403, 404) still proves the API is up.
+      ok = err instanceof KubeApiError && err.statusCode > 0 && err.statusCode < 500;
+    }
+    if (!this.running) return;
+    this.opts.onProbe?.(this, ok);
+    this.reportReachable(ok);
+  }
+}

@@ -1,0 +1,417 @@
+// The level-triggered loop: cache events become service keys in the work queue; reconcile(key)
+// reads every member cluster's caches, asks the pure planner for the writes, applies them, and
+// repeats on the state those writes produced until nothing is left to write (a converged key makes
+// zero API writes). Failures requeue the key with backoff; a failing cluster only fails its own
+// writes. Writes happen only while the leadership gate says so, checked before every write.
+
+import type { Logger } from 'pino';
+import type { CacheEvent, CacheFactory, CacheRole } from './caches.js';
+import { rfc3339, type Clock, type TimerHandle } from './clock.js';
+import { MemberCluster } from './clusters.js';
+import type { ReconcilerConfig } from './config.js';
+import { derivedServiceName } from './desired/naming.js';
+import { planKey, type ClusterObservation, type ClusterState } from './desired/plan.js';
+import { describeWrite, type ResourceKind, type Write } from './desired/writes.js';
+import { statusCodeOf, type KubeRest, type ResourcePath } from './kube-rest.js';
+import type { ReconcilerMetrics } from './metrics.js';
+import {
+  LABEL_MCS_SERVICE_NAME,
+  LABEL_SERVICE_NAME,
+  MCS_GROUP,
+  type EndpointSlice,
+  type KubeObject,
+  type Service,
+  type ServiceExport,
+  type ServiceImport,
+} from './objects.js';
+import { WorkQueue } from './queue.js';
+import { RecentWrites } from './recent-writes.js';
+import { defaultRateLimiter } from './rate-limiter.js';
+
+export interface LeadershipGate {
+  isLeader(): boolean;
+}
+
+export interface MemberSpec {
+  readonly name: string;
+  readonly rest: KubeRest;
+}
+
+export interface ControllerOptions {
+  readonly members: readonly MemberSpec[];
+  readonly cacheFactory: CacheFactory;
+  readonly config: Pick<
+    ReconcilerConfig,
+    'derivedService' | 'mcsApiVersion' | 'namespaces' | 'resyncPeriodMs' | 'retry' | 'unreachableGracePeriodMs'
+  >;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: ReconcilerMetrics;
+  /** Null: always leader (leader election disabled). */
+  readonly leadership?: LeadershipGate | null;
+  readonly workers?: number;
+  readonly probeIntervalMs?: number;
+  /** Passes within one reconcile before the key is requeued instead. */
+  readonly maxRounds?: number;
+}
+
+const CONTROLLER = 'serviceimport';
+
+class NotLeaderError extends Error {
+  constructor() {
+    super('not the leader: write skipped');
+  }
+}
+
+export class Controller {
+  readonly clusters: readonly MemberCluster[];
+  readonly queue: WorkQueue;
+  private running = false;
+  private startedAt = 0;
+  private workerLoops: Promise<void>[] = [];
+  private resyncTimer: TimerHandle | null = null;
+  private gateOpen = false;
+  private wasLeader = false;
+  private readonly log: Logger;
+  private readonly recent = new RecentWrites();
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.log = opts.logger;
+    this.queue = new WorkQueue(opts.clock, defaultRateLimiter(opts.config.retry, opts.clock), opts.metrics?.queueObserver(CONTROLLER));
+    this.clusters = opts.members.map(
+      (m) =>
+        new MemberCluster({
+          name: m.name,
+          rest: m.rest,
+          cacheFactory: opts.cacheFactory,
+          mcsApiVersion: opts.config.mcsApiVersion,
+          clock: opts.clock,
+          logger: opts.logger,
+          unreachableGracePeriodMs: opts.config.unreachableGracePeriodMs,
+          ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
+          onEvents: (c, role, events) => this.onEvents(c, role, events),
+          onStateChange: (c, state) => this.onClusterState(c, state),
+          onProbe: (c, ok) => {
+            opts.metrics?.clusterReachable.set({ cluster: c.name }, ok ? 1 : 0);
+            if (ok) opts.metrics?.clusterLastSync.set({ cluster: c.name }, opts.clock.now() / 1000);
+          },
+        }),
+    );
+  }
+
+  isLeader(): boolean {
+    return this.opts.leadership?.isLeader() ?? true;
+  }
+
+  /** Caches of every reachable cluster synced (or the startup grace period is over). */
+  ready(): boolean {
+    return this.gateOpen;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.startedAt = this.opts.clock.now();
+    await Promise.all(this.clusters.map((c) => c.start()));
+    const workers = this.opts.workers ?? 4;
+    this.workerLoops = Array.from({ length: workers }, () => this.worker());
+    this.scheduleResync();
+    this.waitForSync();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.resyncTimer?.cancel();
+    this.queue.shutDown();
+    await Promise.all(this.workerLoops);
+    await Promise.all(this.clusters.map((c) => c.stop()));
+  }
+
+  /** Called by main when leadership is gained: a new leader starts from a full pass. */
+  leadershipChanged(): void {
+    const leader = this.isLeader();
+    this.opts.metrics?.leader.set({ name: CONTROLLER }, leader ? 1 : 0);
+    if (leader && !this.wasLeader) this.enqueueAll();
+    this.wasLeader = leader;
+  }
+
+  /** Every key any cluster knows of (exports, imports, our slices and derived Services). */
+  allKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const c of this.clusters) {
+      for (const role of ['serviceExports', 'serviceImports'] as const) {
+        for (const o of c.caches[role].list()) keys.add(`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
+      }
+      for (const role of ['importedSlices', 'services'] as const) {
+        for (const o of c.caches[role].list()) {
+          const n = o.metadata?.labels?.[LABEL_MCS_SERVICE_NAME];
+          if (n !== undefined) keys.add(`${o.metadata?.namespace ?? ''}/${n}`);
+        }
+      }
+    }
+    return keys;
+  }
+
+  enqueueAll(): void {
+    if (!this.isLeader()) return;
+    for (const k of this.allKeys()) this.enqueue(k);
+  }
+
+  /**
+   * One level-triggered pass for `namespace/name`. Returns the number of writes made. Throws when
+   * a write failed (the caller requeues with backoff).
+   */
+  async reconcile(key: string): Promise<number> {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if (!this.inScope(namespace)) return 0;
+    const maxRounds = this.opts.maxRounds ?? 6;
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const plan = planKey(
+        { namespace, name, clusters: this.clusters.map((c) => this.observe(c, namespace, name)) },
+        { naming: this.opts.config.derivedService, mcsApiVersion: this.opts.config.mcsApiVersion, now: rfc3339(this.opts.clock.now()) },
+      );
+      if (plan.writes.size === 0) return total;
+      const results = await Promise.allSettled(
+        [...plan.writes].map(([cluster, writes]) => this.applyWrites(this.member(cluster), writes)),
+      );
+      for (const r of results) if (r.status === 'fulfilled') total += r.value;
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length > 0) {
+        const first = failed[0]?.reason as unknown;
+        if (first instanceof NotLeaderError) throw first;
+        throw failed.length === 1 ? first : new AggregateError(failed.map((f) => f.reason as unknown), `${failed.length} clusters failed`);
+      }
+    }
+    throw new Error(`${key}: still not converged after ${maxRounds} passes`);
+  }
+
+  private inScope(namespace: string): boolean {
+    const ns = this.opts.config.namespaces;
+    return ns.length === 0 || ns.includes(namespace);
+  }
+
+  private member(name: string): MemberCluster {
+    const m = this.clusters.find((c) => c.name === name);
+    if (m === undefined) throw new Error(`unknown cluster ${name}`);
+    return m;
+  }
+
+  private effectiveState(c: MemberCluster): ClusterState {
+    // A cluster whose caches never filled cannot say what it exports: once the gate opened without
+    // it (startup grace over), treat it as withdrawn rather than as exporting nothing-yet-known.
+    if (!c.synced()) return 'withdrawn';
+    return c.state();
+  }
+
+  private observe(c: MemberCluster, namespace: string, name: string): ClusterObservation {
+    const now = this.opts.clock.now();
+    const get = <T extends KubeObject>(role: CacheRole, resource: ResourceKind, objName: string): T | null => {
+      const cached = c.caches[role].get(namespace, objName);
+      const mine = this.recent.resolve(overlayKey(c.name, resource, namespace, objName), cached, now);
+      return (mine === undefined ? (cached ?? null) : mine) as T | null;
+    };
+    const derivedName = derivedServiceName(this.opts.config.derivedService, namespace, name);
+    const sourceSlices = c.caches.sourceSlices
+      .list()
+      .filter((s) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_SERVICE_NAME] === name) as EndpointSlice[];
+    const isOurs = (s: KubeObject) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_MCS_SERVICE_NAME] === name;
+    const imported = new Map<string, KubeObject>();
+    for (const s of c.caches.importedSlices.list()) if (isOurs(s)) imported.set(s.metadata?.name ?? '', s);
+    const prefix = `${c.name}|endpointslices|${namespace}/`;
+    for (const [k] of [...this.recent.under(prefix, now)]) {
+      const sliceName = k.slice(prefix.length);
+      const v = this.recent.resolve(k, c.caches.importedSlices.get(namespace, sliceName), now);
+      if (v === undefined) continue;
+      if (v !== null && isOurs(v)) imported.set(sliceName, v);
+      else imported.delete(sliceName);
+    }
+    return {
+      name: c.name,
+      clusterId: c.clusterId(),
+      state: this.effectiveState(c),
+      namespaceExists: c.caches.namespaces.get('', namespace) !== undefined,
+      serviceExport: get<ServiceExport>('serviceExports', 'serviceexports', name),
+      service: get<Service>('services', 'services', name),
+      sourceSlices,
+      serviceImport: get<ServiceImport>('serviceImports', 'serviceimports', name),
+      derivedService: get<Service>('services', 'services', derivedName),
+      importedSlices: [...imported.values()] as EndpointSlice[],
+    };
+  }
+
+  private resourcePath(resource: ResourceKind): ResourcePath {
+    switch (resource) {
+      case 'services':
+        return { group: '', version: 'v1', plural: 'services' };
+      case 'endpointslices':
+        return { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' };
+      default:
+        return { group: MCS_GROUP, version: this.opts.config.mcsApiVersion, plural: resource };
+    }
+  }
+
+  private async applyWrites(c: MemberCluster, writes: readonly Write[]): Promise<number> {
+    let n = 0;
+    for (const w of writes) {
+      if (!this.isLeader()) throw new NotLeaderError();
+      const path = this.resourcePath(w.resource);
+      const ns = w.op === 'delete' ? w.namespace : (w.object.metadata?.namespace ?? '');
+      const objName = w.op === 'delete' ? w.name : (w.object.metadata?.name ?? '');
+      const fields = { cluster: c.name, namespace: ns, name: objName, resource: w.resource, op: w.op };
+      let result: KubeObject | null = null;
+      try {
+        switch (w.op) {
+          case 'create':
+            result = await c.rest.create(path, w.object);
+            break;
+          case 'update':
+            result = await c.rest.replace(path, w.object);
+            break;
+          case 'updateStatus':
+            result = await c.rest.replaceStatus(path, w.object);
+            break;
+          case 'delete':
+            await c.rest.delete(path, w.namespace, w.name);
+            break;
+        }
+        this.opts.metrics?.apiWrites.inc({ cluster: c.name, verb: w.op, resource: w.resource, code: w.op === 'create' ? '201' : '200' });
+        c.reportReachable(true);
+      } catch (err) {
+        this.recent.forget(overlayKey(c.name, w.resource, ns, objName));
+        const code = statusCodeOf(err);
+        this.opts.metrics?.apiWrites.inc({ cluster: c.name, verb: w.op, resource: w.resource, code: String(code) });
+        if (code === 0 || code >= 500) c.reportReachable(false);
+        // 409 is the expected outcome of racing a change: the key is retried from fresh state.
+        const level = code === 409 ? 'info' : 'warn';
+        this.log[level]({ ...fields, code, err: String(err) }, `write failed: ${describeWrite(w)}`);
+        throw err;
+      }
+      n++;
+      this.recent.record(overlayKey(c.name, w.resource, ns, objName), result, this.opts.clock.now());
+      this.log.info(fields, describeWrite(w));
+    }
+    return n;
+  }
+
+  private enqueue(key: string): void {
+    const ns = key.slice(0, key.indexOf('/'));
+    if (this.inScope(ns)) this.queue.add(key);
+  }
+
+  private onEvents(c: MemberCluster, role: CacheRole, events: ReadonlyArray<CacheEvent<KubeObject>>): void {
+    if (!this.isLeader() || !this.running) return;
+    if (role === 'namespaces' || role === 'clusterProperties') {
+      this.enqueueAll();
+      return;
+    }
+    for (const e of events) {
+      const resource = ROLE_RESOURCE[role];
+      if (e.type === 'delete' && resource !== undefined) {
+        this.recent.deleted(overlayKey(c.name, resource, e.object.metadata?.namespace ?? '', e.object.metadata?.name ?? ''), e.object);
+      }
+      for (const o of e.old === undefined ? [e.object] : [e.object, e.old]) {
+        const ns = o.metadata?.namespace ?? '';
+        const labels = o.metadata?.labels ?? {};
+        switch (role) {
+          case 'serviceExports':
+          case 'serviceImports':
+            this.enqueue(`${ns}/${o.metadata?.name ?? ''}`);
+            break;
+          case 'services': {
+            this.enqueue(`${ns}/${o.metadata?.name ?? ''}`);
+            const owner = labels[LABEL_MCS_SERVICE_NAME];
+            if (owner !== undefined) this.enqueue(`${ns}/${owner}`);
+            break;
+          }
+          case 'sourceSlices': {
+            const svc = labels[LABEL_SERVICE_NAME];
+            if (svc !== undefined) this.enqueue(`${ns}/${svc}`);
+            break;
+          }
+          case 'importedSlices': {
+            const svc = labels[LABEL_MCS_SERVICE_NAME];
+            if (svc !== undefined) this.enqueue(`${ns}/${svc}`);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  private onClusterState(c: MemberCluster, state: ClusterState): void {
+    this.log.info({ cluster: c.name, state }, 'member cluster state changed');
+    this.enqueueAll();
+  }
+
+  private waitForSync(): void {
+    if (!this.running) return;
+    const allSynced = this.clusters.every((c) => c.synced());
+    const graceOver = this.opts.clock.now() - this.startedAt >= this.opts.config.unreachableGracePeriodMs;
+    if (allSynced || graceOver) {
+      this.gateOpen = true;
+      if (!allSynced) {
+        this.log.warn({ clusters: this.clusters.filter((c) => !c.synced()).map((c) => c.name) }, 'starting without clusters that never synced');
+      }
+      this.wasLeader = this.isLeader();
+      this.opts.metrics?.leader.set({ name: CONTROLLER }, this.wasLeader ? 1 : 0);
+      this.enqueueAll();
+      return;
+    }
+    this.opts.clock.setTimer(() => this.waitForSync(), 50);
+  }
+
+  private scheduleResync(): void {
+    if (!this.running) return;
+    this.resyncTimer = this.opts.clock.setTimer(() => {
+      this.enqueueAll();
+      this.scheduleResync();
+    }, this.opts.config.resyncPeriodMs);
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === null) return;
+      try {
+        if (!this.gateOpen || !this.isLeader()) continue;
+        const started = this.opts.clock.now();
+        const slash = key.indexOf('/');
+        const fields = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+        try {
+          await this.reconcile(key);
+          this.queue.forget(key);
+          this.opts.metrics?.reconcileTotal.inc({ controller: CONTROLLER, result: 'success' });
+        } catch (err) {
+          if (err instanceof NotLeaderError) {
+            this.log.info(fields, 'lost leadership: key dropped');
+            continue;
+          }
+          this.opts.metrics?.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
+          this.opts.metrics?.reconcileErrors.inc({ controller: CONTROLLER });
+          this.log.warn({ ...fields, err: String(err), failures: this.queue.failures(key) + 1 }, 'reconcile failed; retrying');
+          this.queue.addRateLimited(key);
+        } finally {
+          this.opts.metrics?.reconcileTime.observe({ controller: CONTROLLER }, (this.opts.clock.now() - started) / 1000);
+        }
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+}
+
+const ROLE_RESOURCE: Partial<Record<CacheRole, ResourceKind>> = {
+  serviceExports: 'serviceexports',
+  serviceImports: 'serviceimports',
+  services: 'services',
+  importedSlices: 'endpointslices',
+};
+
+function overlayKey(cluster: string, resource: ResourceKind, namespace: string, name: string): string {
+  return `${cluster}|${resource}|${namespace}/${name}`;
+}
+

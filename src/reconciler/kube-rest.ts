@@ -1,0 +1,126 @@
+// A small JSON REST client for the handful of writes and reads the reconciler makes, authenticated
+// through client-node's KubeConfig (tokens, client certificates, CA, exec plugins). It exists
+// because the reconciler needs raw objects (no typed-model conversion), the status subresource
+// and plain 409/404 handling for every kind, including custom resources.
+
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from '../k8s/api-transport.js';
+import type { KubeObject } from './objects.js';
+
+export { KubeApiError };
+
+export interface ResourcePath {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+}
+
+export function resourceUrlPath(r: ResourcePath, namespace: string | undefined, name?: string, subresource?: string): string {
+  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  let p = namespace === undefined ? `${base}/${r.plural}` : `${base}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (subresource !== undefined) p += `/${subresource}`;
+  return p;
+}
+
+export interface KubeRestOptions {
+  readonly timeoutMs?: number;
+  /** Called after each answered request (for metrics). */
+  readonly onResponse?: (method: string, status: number) => void;
+}
+
+export class KubeRest {
+  private readonly server: URL;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly opts: KubeRestOptions = {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  async get<T extends KubeObject>(r: ResourcePath, namespace: string | undefined, name: string): Promise<T | null> {
+    try {
+      return (await this.request('GET', resourceUrlPath(r, namespace, name))) as T;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  async create<T extends KubeObject>(r: ResourcePath, obj: T): Promise<T> {
+    return (await this.request('POST', resourceUrlPath(r, obj.metadata?.namespace), obj)) as T;
+  }
+
+  async replace<T extends KubeObject>(r: ResourcePath, obj: T): Promise<T> {
+    return (await this.request('PUT', resourceUrlPath(r, obj.metadata?.namespace, obj.metadata?.name), obj)) as T;
+  }
+
+  async replaceStatus<T extends KubeObject>(r: ResourcePath, obj: T): Promise<T> {
+    return (await this.request('PUT', resourceUrlPath(r, obj.metadata?.namespace, obj.metadata?.name, 'status'), obj)) as T;
+  }
+
+  /** True when deleted, false when it was already gone. */
+  async delete(r: ResourcePath, namespace: string | undefined, name: string): Promise<boolean> {
+    try {
+      await this.request('DELETE', resourceUrlPath(r, namespace, name));
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return false;
+      throw err;
+    }
+  }
+
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = new URL(path, this.server);
+    const options: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const isHttps = url.protocol === 'https:';
+    if (!isHttps) delete options.agent;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    if (payload !== undefined) {
+      options.headers = { ...options.headers, 'Content-Type': 'application/json', 'Content-Length': String(payload.length) };
+    }
+    const transport = isHttps ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          this.opts.onResponse?.(method, status);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = undefined;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          if (status >= 200 && status < 300) {
+            resolve(parsed);
+            return;
+          }
+          const st = (parsed ?? {}) as { reason?: string; message?: string };
+          reject(new KubeApiError(status, st.reason ?? 'Unknown', `${method} ${path}: ${status} ${st.message ?? text.slice(0, 200)}`));
+        });
+      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(new KubeApiError(0, 'Timeout', `${method} ${path}: timed out after ${this.timeoutMs} ms`)));
+      req.on('error', (err) => {
+        this.opts.onResponse?.(method, 0);
+        reject(err instanceof KubeApiError ? err : new KubeApiError(0, '', `${method} ${path}: ${err.message}`));
+      });
+      req.end(payload);
+    });
+  }
+}
+
+export function statusCodeOf(err: unknown): number {
+  return err instanceof KubeApiError ? err.statusCode : 0;
+}
