@@ -1,8 +1,9 @@
 // `npm run bench`: runs the benchmarks in turn (BENCH=name to pick one) and prints their figures.
 
 import { main as zone } from './zone-vs-unbound.js';
+import { main as hotPath } from './handler-hot-path.js';
 
-const benches: Record<string, () => Promise<void>> = { zone };
+const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone };
 
 const pick = process.env['BENCH'];
 const names = pick ? pick.split(',') : Object.keys(benches);

@@ -30,55 +30,59 @@ interface ParsedQuestion {
   readonly end: number;
 }
 
-/** Parses the question at offset 12: labels only (a pointer in a question is malformed). */
+/**
+ * Parses the question at offset 12: labels only (a pointer in a question is malformed). Plain
+ * names (letters, digits, '-', '_', '*') are decoded with one latin1 read of the name bytes with
+ * the length octets turned into dots; anything else takes the escaping path.
+ */
 function readQuestion(buf: Uint8Array): ParsedQuestion | null {
   let p = HEADER_SIZE;
-  let name = '';
   let plain = true;
+  let upper = false;
   for (;;) {
     if (p >= buf.length) return null;
     const len = buf[p]!;
     if (len === 0) break;
     if (len > 63) return null; // pointers and reserved label types
     if (p + 1 + len > buf.length) return null;
-    for (let i = p + 1; i <= p + len; i++) {
+    for (let i = p + 1; plain && i <= p + len; i++) {
       const c = buf[i]!;
-      // letters, digits, '-', '_', '*' need no escaping
-      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a)) {
-        plain = false;
-        break;
-      }
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+      else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a)) plain = false;
     }
     p += 1 + len;
     if (p - HEADER_SIZE > 255) return null;
   }
   const nameEnd = p + 1;
   if (nameEnd + 4 > buf.length) return null;
-  if (plain) {
-    // Fast path: the label bytes are printable; replace length octets with dots.
-    const text = Buffer.from(buf.buffer, buf.byteOffset + HEADER_SIZE + 1, nameEnd - HEADER_SIZE - 1).toString('latin1');
-    let q = 0;
-    let out = '';
+  let name: string;
+  let lname: string;
+  if (nameEnd === HEADER_SIZE + 1) {
+    name = lname = '.';
+  } else if (plain) {
+    // Bytes 13..p are "label.label." once each length octet after the first becomes a dot.
+    const bytes = Buffer.allocUnsafe(p - HEADER_SIZE);
+    bytes.set(buf.subarray(HEADER_SIZE + 1, p + 1));
     let at = HEADER_SIZE;
     while (buf[at] !== 0) {
-      const len = buf[at]!;
-      out += text.slice(q, q + len) + '.';
-      q += len + 1;
-      at += len + 1;
+      const next = at + 1 + buf[at]!;
+      bytes[next - HEADER_SIZE - 1] = 0x2e;
+      at = next;
     }
-    name = out === '' ? '.' : out;
+    name = bytes.toString('latin1');
+    lname = upper ? name.toLowerCase() : name;
   } else {
+    name = '';
     let at = HEADER_SIZE;
     while (buf[at] !== 0) {
       const len = buf[at]!;
       name += labelText(buf, at + 1, len) + '.';
       at += len + 1;
     }
-    if (name === '') name = '.';
+    lname = /[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : name;
   }
   const type = (buf[nameEnd]! << 8) | buf[nameEnd + 1]!;
   const klass = (buf[nameEnd + 2]! << 8) | buf[nameEnd + 3]!;
-  const lname = /[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : name;
   return { question: { name, lname, type, class: klass }, end: nameEnd + 4 };
 }
 

@@ -14,6 +14,9 @@ import { ZoneState, type ZoneSettings } from './zone-state.js';
 import type { MulticlusterOptions } from './options.js';
 import { inZone, longestZone } from '../../dns/zones.js';
 
+/** How often start() looks at the source's synced() while waiting for the first sync. */
+const SYNC_POLL_MS = 20;
+
 export class MulticlusterPlugin implements Plugin {
   readonly name = 'multicluster';
   #state: ZoneState;
@@ -64,7 +67,27 @@ export class MulticlusterPlugin implements Plugin {
       }
     });
     await this.source.start();
+    await this.#waitForSync();
     this.#state = this.#newState(this.source.current());
+  }
+
+  /**
+   * Waits up to startup_timeout for the first full sync, then lets the server go on (until the
+   * sync, would-be NXDOMAIN answers are SERVFAIL). ObjectSource has no sync event, so this polls.
+   */
+  async #waitForSync(): Promise<void> {
+    const deadline = Date.now() + this.options.startupTimeoutMs;
+    while (!this.source.synced() && !this.#stopped) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.logger.warn(
+          { startupTimeoutMs: this.options.startupTimeoutMs },
+          'object caches not synced within startup_timeout; serving anyway (SERVFAIL for names not known yet)',
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(SYNC_POLL_MS, left)));
+    }
   }
 
   async stop(): Promise<void> {
@@ -83,8 +106,13 @@ export class MulticlusterPlugin implements Plugin {
     const zone = longestZone(this.options.zones, lname);
     if (zone === null) return next(req);
     const state = this.#state;
-    const pre = state.serviceAnswer(zone, lname, type) ?? state.memoGet(lname, type);
-    if (pre !== undefined) return pre;
+    const memo = state.memoGet(lname, type);
+    if (memo !== undefined) return memo;
+    const pre = state.serviceAnswer(zone, lname, type);
+    if (pre !== undefined) {
+      state.memoPut(lname, type, pre);
+      return pre;
+    }
     const syn = synthesize(state.view, state.params, zone, lname, type);
     switch (syn.kind) {
       case 'answer': {
