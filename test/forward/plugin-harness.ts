@@ -2,10 +2,12 @@
 // Requests the way the packet handler does, and writes Replies with the real response writer, so
 // tests see exactly the bytes a client would.
 
+import { createSocket } from 'node:dgram';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { Registry } from 'prom-client';
 import { parseCorefile } from '../../src/corefile/parse.js';
-import type { Directive } from '../../src/corefile/types.js';
+import { ConfigError, type Directive } from '../../src/corefile/types.js';
 import { readQuery } from '../../src/dns/query-reader.js';
 import type { Reply } from '../../src/dns/reply.js';
 import type { Request, Transport } from '../../src/dns/request.js';
@@ -104,4 +106,32 @@ export async function metricValue(runtime: Runtime, name: string, labels: Readon
     if (Object.entries(labels).every(([k, want]) => String(l[k]) === want)) total += v.value;
   }
   return total;
+}
+
+/** One row of a config table: `parse(input)` throws a ConfigError naming `errContains` and a line, or does not throw. */
+export function checkConfigCase(parse: () => unknown, shouldErr: boolean, errContains: string): void {
+  if (!shouldErr) {
+    expect(parse).not.toThrow();
+    return;
+  }
+  let err: unknown;
+  try {
+    parse();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).message).toContain(errContains);
+  // Errors point at the Corefile line of the directive or option (line 1 is the block key).
+  expect((err as ConfigError).file).toBe('Corefile');
+  expect((err as ConfigError).line).toBeGreaterThanOrEqual(2);
+}
+
+/** A loopback UDP port that was free a moment ago (for servers that must know their port up front). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

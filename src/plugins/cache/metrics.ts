@@ -1,0 +1,95 @@
+// The cache plugin's Prometheus families with CoreDNS's names and labels (server, type, zones,
+// view); `view` is always empty here, as CoreDNS reports it without the view plugin.
+
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { counterFamily, gaugeFamily } from '../forward/metric-family.js';
+import type { CacheType } from './cache-entry.js';
+
+type L = 'server' | 'zones' | 'view';
+type LT = L | 'type';
+
+export class CacheMetrics {
+  readonly #entries: Gauge<LT>;
+  readonly #requests: Counter<L>;
+  readonly #hits: Counter<LT>;
+  readonly #misses: Counter<L>;
+  readonly #drops: Counter<L>;
+  readonly #prefetch: Counter<L>;
+  readonly #stale: Counter<L>;
+  readonly #evictions: Counter<LT>;
+
+  constructor(
+    registry: Registry,
+    private readonly zones: string,
+  ) {
+    this.#entries = gaugeFamily(registry, {
+      name: 'coredns_cache_entries',
+      help: 'The number of elements in the cache.',
+      labelNames: ['server', 'type', 'zones', 'view'],
+    });
+    this.#requests = counterFamily(registry, {
+      name: 'coredns_cache_requests_total',
+      help: 'The count of cache requests.',
+      labelNames: ['server', 'zones', 'view'],
+    });
+    this.#hits = counterFamily(registry, {
+      name: 'coredns_cache_hits_total',
+      help: 'The count of cache hits.',
+      labelNames: ['server', 'type', 'zones', 'view'],
+    });
+    this.#misses = counterFamily(registry, {
+      name: 'coredns_cache_misses_total',
+      help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
+      labelNames: ['server', 'zones', 'view'],
+    });
+    this.#drops = counterFamily(registry, {
+      name: 'coredns_cache_drops_total',
+      help: 'The number responses that are not cached, because the reply is malformed.',
+      labelNames: ['server', 'zones', 'view'],
+    });
+    this.#prefetch = counterFamily(registry, {
+      name: 'coredns_cache_prefetch_total',
+      help: 'The number of times the cache has prefetched a cached item.',
+      labelNames: ['server', 'zones', 'view'],
+    });
+    this.#stale = counterFamily(registry, {
+      name: 'coredns_cache_served_stale_total',
+      help: 'The number of requests served from stale cache entries.',
+      labelNames: ['server', 'zones', 'view'],
+    });
+    this.#evictions = counterFamily(registry, {
+      name: 'coredns_cache_evictions_total',
+      help: 'The count of cache evictions.',
+      labelNames: ['server', 'type', 'zones', 'view'],
+    });
+  }
+
+  #l(server: string): Record<L, string> {
+    return { server, zones: this.zones, view: '' };
+  }
+
+  request(server: string): void {
+    this.#requests.inc(this.#l(server));
+  }
+  hit(server: string, type: CacheType): void {
+    this.#hits.inc({ ...this.#l(server), type });
+  }
+  miss(server: string): void {
+    this.#misses.inc(this.#l(server));
+  }
+  drop(server: string): void {
+    this.#drops.inc(this.#l(server));
+  }
+  prefetch(server: string): void {
+    this.#prefetch.inc(this.#l(server));
+  }
+  servedStale(server: string): void {
+    this.#stale.inc(this.#l(server));
+  }
+  eviction(server: string, type: CacheType): void {
+    this.#evictions.inc({ ...this.#l(server), type });
+  }
+  entries(server: string, type: CacheType, size: number): void {
+    this.#entries.set({ ...this.#l(server), type }, size);
+  }
+}
