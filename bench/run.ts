@@ -1,9 +1,11 @@
 // `npm run bench`: runs the benchmarks in turn (BENCH=name to pick one) and prints their figures.
 
 import { main as zone } from './zone-vs-unbound.js';
+import { main as k8s } from './k8s-latency.js';
 import { main as hotPath } from './handler-hot-path.js';
+import { main as metrics } from './metrics-overhead.js';
 
-const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone };
+const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, metrics, k8s };
 
 const pick = process.env['BENCH'];
 const names = pick ? pick.split(',') : Object.keys(benches);

@@ -7,6 +7,7 @@ import type { Directive, ServerBlock } from '../corefile/types.js';
 import type { Plugin } from './plugin.js';
 import type { Operations } from '../ops/operations.js';
 import type { ReloadSettings } from '../ops/reload-settings.js';
+import type { KubernetesInformerTuning } from '../sources/kubernetes-source.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -30,6 +31,8 @@ export interface Runtime {
   /** Operations services (HTTP endpoints, readiness, lameduck, DNS metrics) from
    * ops/create-operations.ts; health, ready and prometheus need them. */
   readonly ops?: Operations;
+  /** Informer timings for Kubernetes API sources (tests shorten backoff and idle detection). */
+  readonly kubernetesInformer?: KubernetesInformerTuning;
 }
 
 /** Settings of a server block that directives (bind, bufsize) change rather than adding a plugin. */

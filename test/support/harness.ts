@@ -38,6 +38,8 @@ export interface HarnessFiles {
   readonly files?: Readonly<Record<string, string>>;
   readonly dnsPort?: number;
   readonly logger?: Logger;
+  /** Runtime fields to use instead of the defaults (env, Kubernetes informer timings). */
+  readonly runtime?: Partial<Pick<Runtime, 'env' | 'kubernetesInformer'>>;
 }
 
 export function writeFiles(files: Readonly<Record<string, string>>): string {
@@ -53,7 +55,7 @@ export function makeHarness(spec: HarnessFiles): Harness {
   const logger = spec.logger ?? silentLogger;
   const metrics = new Registry();
   const ops = createOperations({ logger, registry: metrics, build: { version: 'test', revision: 'test' }, processMetrics: false });
-  const runtime: Runtime = { logger, metrics, clock: systemClock, env: {}, ops };
+  const runtime: Runtime = { logger, metrics, clock: systemClock, env: {}, ops, ...spec.runtime };
   const blocks = buildBlocks(loadCorefile(corefilePath, {}, dnsPort), { corefilePath, dnsPort, runtime });
   const observer = createObserver(runtime.metrics);
   const handlers = new Map<number, PacketHandler>();

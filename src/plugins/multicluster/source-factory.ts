@@ -1,11 +1,16 @@
-// Chooses the object source a multicluster block reads from.
+// Chooses the object source a multicluster block reads from. The Kubernetes client config is
+// built here, at setup time, so a missing kubeconfig file, an unknown context or an in-cluster
+// environment without its service account is a ConfigError at the Corefile line, before binding.
 
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConfigError, type Directive } from '../../corefile/types.js';
+import { KubeconfigError, loadKubeConfig } from '../../k8s/kubeconfig.js';
+import { KubernetesSource } from '../../sources/kubernetes-source.js';
 import type { ObjectSource } from '../../sources/model.js';
 import { ObjectsFileSource } from '../../sources/objects-file.js';
 import type { Runtime } from '../setup-context.js';
-import type { MulticlusterOptions } from './options.js';
+import type { MulticlusterOptions, SourceOptions } from './options.js';
 
 export interface SourceDeps {
   readonly logger: Logger;
@@ -13,11 +18,34 @@ export interface SourceDeps {
 }
 
 export function createObjectSource(options: MulticlusterOptions, d: Directive, deps: SourceDeps): ObjectSource {
-  switch (options.source.kind) {
+  const source = options.source;
+  switch (source.kind) {
     case 'objects':
-      return new ObjectsFileSource({ path: options.source.path, logger: deps.logger, clock: deps.runtime.clock });
+      return new ObjectsFileSource({ path: source.path, logger: deps.logger, clock: deps.runtime.clock });
     case 'kubeconfig':
     case 'in-cluster':
-      throw ConfigError.at(d, `'multicluster': the Kubernetes API source is not built yet; use 'objects PATH'`);
+      return new KubernetesSource({
+        kubeConfig: kubeConfigFor(source, d, deps.runtime.env),
+        logger: deps.logger,
+        metrics: deps.runtime.metrics,
+        ...(deps.runtime.kubernetesInformer !== undefined ? { informerOptions: deps.runtime.kubernetesInformer } : {}),
+      });
+  }
+}
+
+function kubeConfigFor(
+  source: Extract<SourceOptions, { kind: 'kubeconfig' | 'in-cluster' }>,
+  d: Directive,
+  env: Runtime['env'],
+): KubeConfig {
+  try {
+    return source.kind === 'kubeconfig'
+      ? loadKubeConfig({ path: source.path, ...(source.context !== null ? { context: source.context } : {}) })
+      : loadKubeConfig({ env });
+  } catch (err) {
+    if (!(err instanceof KubeconfigError)) throw err;
+    // Point at the `kubeconfig` line when there is one, else at `multicluster` itself.
+    const where = d.block?.find((o) => o.name === 'kubeconfig') ?? d;
+    throw ConfigError.at(where, `'multicluster': ${err.message}`);
   }
 }

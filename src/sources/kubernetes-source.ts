@@ -1,0 +1,229 @@
+// The Kubernetes API source of the multicluster plugin: three resilient informers (ServiceImports
+// in all namespaces, EndpointSlices carrying the MCS service-name label, Namespaces) feeding one
+// SnapshotStore, one commit per informer batch so equivalent updates publish nothing. It owns
+// when the data counts as synced (all three caches listed once) and as stale (an informer lost
+// the API; the data is kept and served, never flushed), and says both in logs and metrics.
+
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
+import { Informer, type InformerClock, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
+import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
+import { applyBatch, type SkippedObject, type WatchedResource } from './kubernetes-apply.js';
+import { discoverImportVersion } from './kubernetes-discovery.js';
+import { registerSourceMetrics } from './kubernetes-metrics.js';
+import type { ObjectSnapshot, ObjectSource } from './model.js';
+import { SnapshotStore } from './snapshot-store.js';
+
+/** Informer timings a deployment (or a test) may change; the informer's defaults otherwise. */
+export type KubernetesInformerTuning = Partial<
+  Pick<InformerOptions, 'idleTimeoutMs' | 'resyncMs' | 'backoff' | 'watchTimeoutSeconds' | 'requestTimeoutMs' | 'pageSize'>
+>;
+
+export interface KubernetesSourceOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly clock?: InformerClock;
+  readonly informerOptions?: KubernetesInformerTuning;
+}
+
+const RESOURCES: readonly WatchedResource[] = ['serviceimports', 'endpointslices', 'namespaces'];
+
+const systemClock: InformerClock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export class KubernetesSource implements ObjectSource {
+  private readonly store: SnapshotStore;
+  private readonly logger: Logger;
+  private readonly clock: InformerClock;
+  private readonly informers = new Map<WatchedResource, Informer<KubernetesObject>>();
+  private readonly syncedResources = new Set<WatchedResource>();
+  /** Resources that lost the API, with the last time it answered for them. */
+  private readonly staleSince = new Map<WatchedResource, number>();
+  private readonly discoveryAbort = new AbortController();
+  private discovering: Promise<void> | null = null;
+  private unregisterMetrics: (() => void) | null = null;
+  private started = false;
+  private stopped = false;
+  private startedAt = 0;
+
+  constructor(private readonly options: KubernetesSourceOptions) {
+    this.logger = options.logger.child({ source: 'kubernetes', server: options.kubeConfig.getCurrentCluster()?.server });
+    this.clock = options.clock ?? systemClock;
+    this.store = new SnapshotStore({
+      onListenerError: (err) => this.logger.error({ err }, 'snapshot listener failed'),
+    });
+  }
+
+  current(): ObjectSnapshot {
+    return this.store.current();
+  }
+
+  /** True once ServiceImports, EndpointSlices and Namespaces have each been listed once. */
+  synced(): boolean {
+    return this.syncedResources.size === RESOURCES.length;
+  }
+
+  /** True while any informer has lost the API (the last known data is being served). */
+  stale(): boolean {
+    return this.staleSince.size > 0;
+  }
+
+  subscribe(listener: (snapshot: ObjectSnapshot) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  /**
+   * Starts discovery and the informers in the background and resolves at once: the API may be
+   * down, and the plugin decides how long to wait for synced().
+   */
+  start(): Promise<void> {
+    if (this.started || this.stopped) return Promise.resolve();
+    this.started = true;
+    this.startedAt = this.clock.now();
+    this.unregisterMetrics = registerSourceMetrics(this.options.metrics, {
+      stale: () => new Map([['', this.stale() ? 1 : 0]]),
+      lastSync: () => this.lastSyncSeconds(),
+      objects: () => this.objectCounts(),
+    });
+    this.run('namespaces', { group: '', version: 'v1', plural: 'namespaces' });
+    this.run('endpointslices', { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, LABEL_SERVICE_NAME);
+    this.discovering = this.discoverThenWatchImports().catch((err: unknown) =>
+      this.logger.error({ err }, 'ServiceImport discovery failed for good'),
+    );
+    return Promise.resolve();
+  }
+
+  /** Stops discovery and every informer; the data stays readable. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.discoveryAbort.abort();
+    await this.discovering;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    this.unregisterMetrics?.();
+    this.unregisterMetrics = null;
+  }
+
+  private async discoverThenWatchImports(): Promise<void> {
+    const tuning = this.options.informerOptions ?? {};
+    const version = await discoverImportVersion({
+      kubeConfig: this.options.kubeConfig,
+      logger: this.logger,
+      clock: this.clock,
+      backoff: new Backoff(tuning.backoff ?? DEFAULT_BACKOFF),
+      signal: this.discoveryAbort.signal,
+      requestTimeoutMs: tuning.requestTimeoutMs ?? 30_000,
+      onFailure: () => this.markStale('serviceimports', this.startedAt),
+    });
+    if (version === null || this.stopped) return;
+    this.logger.info({ version }, `watching ServiceImports in ${MCS_GROUP}/${version}`);
+    this.run('serviceimports', { group: MCS_GROUP, version, plural: 'serviceimports' });
+  }
+
+  /** Builds, wires and starts one informer. */
+  private run(resource: WatchedResource, path: ResourcePath, labelSelector?: string): void {
+    const informer = new Informer<KubernetesObject>({
+      kubeConfig: this.options.kubeConfig,
+      path,
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      logger: this.logger,
+      clock: this.clock,
+      ...this.options.informerOptions,
+    });
+    this.informers.set(resource, informer);
+    informer.onBatch((events) => {
+      applyBatch(this.store, resource, events, (skipped) => this.reportSkipped(skipped));
+      this.store.commit();
+    });
+    informer.onState((state) => this.onState(resource, state));
+    void informer.start();
+  }
+
+  private onState(resource: WatchedResource, state: InformerState): void {
+    switch (state.state) {
+      case 'stale':
+        this.markStale(resource, state.since);
+        return;
+      case 'error':
+        return;
+      case 'synced':
+        this.syncedResources.add(resource);
+        this.logger.debug({ resource }, `${resource} cache synced`);
+        if (this.synced()) {
+          this.logger.info(
+            { ms: this.clock.now() - this.startedAt, version: this.store.current().version },
+            `multicluster caches synced: ${RESOURCES.join(', ')}`,
+          );
+        }
+        this.markFresh(resource);
+        return;
+      case 'watching':
+        this.markFresh(resource);
+        return;
+    }
+  }
+
+  private markStale(resource: WatchedResource, since: number): void {
+    if (this.staleSince.has(resource)) return;
+    const wasStale = this.stale();
+    this.staleSince.set(resource, since);
+    if (wasStale) return;
+    this.logger.warn(
+      { resource, since: new Date(since).toISOString(), synced: this.synced() },
+      this.synced()
+        ? `kubernetes API unreachable: serving the last known data, stale since ${new Date(since).toISOString()}`
+        : `kubernetes API unreachable before the first sync (since ${new Date(since).toISOString()}); names not known yet get SERVFAIL`,
+    );
+  }
+
+  private markFresh(resource: WatchedResource): void {
+    const since = this.staleSince.get(resource);
+    if (since === undefined) return;
+    this.staleSince.delete(resource);
+    if (this.stale()) return;
+    this.logger.info(
+      { resource, staleForMs: this.clock.now() - since },
+      'kubernetes API reachable again: data is current',
+    );
+  }
+
+  private reportSkipped(s: SkippedObject): void {
+    const fields = { kind: s.kind, namespace: s.namespace, name: s.name, reason: s.reason };
+    const what = `${s.kind} ${s.namespace === '' ? '' : `${s.namespace}/`}${s.name}`;
+    if (s.severity === 'invalid') this.logger.warn(fields, `${what} skipped: ${s.reason}`);
+    else this.logger.debug(fields, `${what} not served: ${s.reason}`);
+  }
+
+  private lastSyncSeconds(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [resource, informer] of this.informers) {
+      const at = informer.lastSuccess();
+      if (at !== null) out.set(resource, at / 1000);
+    }
+    return out;
+  }
+
+  private objectCounts(): ReadonlyMap<string, number> {
+    const snap = this.store.current();
+    let slices = 0;
+    let endpoints = 0;
+    for (const group of snap.slices.values()) {
+      slices += group.length;
+      for (const slice of group) endpoints += slice.endpoints.length;
+    }
+    return new Map([
+      ['imports', snap.imports.size],
+      ['endpointslices', slices],
+      ['namespaces', snap.namespaces.size],
+      ['endpoints', endpoints],
+    ]);
+  }
+}
