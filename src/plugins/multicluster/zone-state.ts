@@ -1,7 +1,9 @@
 // Everything the handler needs for one snapshot: the view, its SOA serial, the negative-answer
-// templates per zone, and answers encoded ahead of queries. Services' answers are encoded when
-// the service changes and reused (by object identity) while it does not; other positive answers
-// (apex, dns-version, PTR) are encoded on first use and kept for the life of the snapshot.
+// templates per zone, and answers encoded ahead of queries. A service's own names (A, AAAA, SRV,
+// _port._proto SRV) are encoded when the service changes and reused (by object identity) while it
+// does not; the rest (per-pod names, apex, dns-version, PTR, negative answers) is encoded on first
+// use and kept for the life of the snapshot. Per-pod names are not encoded ahead: at 100k
+// endpoints they would hold most of the process's memory for names few clients ask for.
 
 import { Flag, QType, Rcode } from '../../dns/constants.js';
 import { wireReply, type Reply } from '../../dns/reply.js';
@@ -67,7 +69,6 @@ export class ZoneState {
       put(base, zone, [QType.A, QType.AAAA, QType.SRV]);
       const ports = sv.imp.type === 'ClusterSetIP' ? sv.imp.ports : sv.endpoints.flatMap((e) => e.ports);
       for (const p of ports) if (p.name !== '') put(`_${p.name.toLowerCase()}._${p.protocol.toLowerCase()}.${base}`, zone, [QType.SRV]);
-      for (const host of sv.hosts.keys()) put(`${host}.${base}`, zone, [QType.A, QType.AAAA]);
     }
     return out;
   }
