@@ -3,7 +3,7 @@
 // PTR. Built incrementally: only the services a snapshot marks as changed are recomputed.
 
 import { endpointLabel } from '../../sources/canonical-ip.js';
-import type { ImportRecord, ObjectSnapshot, PortRecord, ServiceKey } from '../../sources/model.js';
+import type { ImportRecord, ObjectSnapshot, PortRecord, ServiceKey, SliceRecord } from '../../sources/model.js';
 
 export interface EndpointView {
   /** The per-pod label: hostname, or the address with `.`/`:` replaced by `-`. */
@@ -18,6 +18,8 @@ export interface EndpointView {
 export interface ServiceView {
   readonly key: ServiceKey;
   readonly imp: ImportRecord;
+  /** The snapshot's slice array this view was built from (identity tells whether it is current). */
+  readonly slices: readonly SliceRecord[] | undefined;
   /** Ready endpoints across clusters (empty with `noendpoints`). */
   readonly endpoints: readonly EndpointView[];
   /** `${label}.${clusterId}` -> endpoints with that name in that cluster. */
@@ -44,8 +46,9 @@ export interface ViewOptions {
 function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
   const endpoints: EndpointView[] = [];
   const hosts = new Map<string, EndpointView[]>();
+  const slices = snap.slices.get(key);
   if (!opts.noEndpoints) {
-    for (const slice of snap.slices.get(key) ?? []) {
+    for (const slice of slices ?? []) {
       const family = slice.addressType === 'IPv6' ? 6 : 4;
       for (const ep of slice.endpoints) {
         if (!ep.ready) continue;
@@ -66,7 +69,7 @@ function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, 
       }
     }
   }
-  return Object.freeze({ key, imp, endpoints: Object.freeze(endpoints), hosts });
+  return Object.freeze({ key, imp, slices, endpoints: Object.freeze(endpoints), hosts });
 }
 
 function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
@@ -103,7 +106,13 @@ export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts:
   const services = new Map<ServiceKey, ServiceView>();
   const reverse = new Map<string, readonly PtrOwner[]>();
   if (prev === null || snap.changed === 'all') {
-    for (const [key, imp] of snap.imports) services.set(key, buildService(key, imp, snap, opts));
+    // A whole new snapshot (first load, relist, namespace change) still shares the records of
+    // unchanged services, so their views (and the answers encoded for them) are kept.
+    for (const [key, imp] of snap.imports) {
+      const old = prev?.services.get(key);
+      const same = old !== undefined && old.imp === imp && old.slices === snap.slices.get(key);
+      services.set(key, same ? old : buildService(key, imp, snap, opts));
+    }
     if (opts.reverse) for (const sv of services.values()) addPtrs(reverse, sv);
   } else {
     for (const [k, v] of prev.services) services.set(k, v);
