@@ -4,6 +4,7 @@
 // Two kinds of change: an endpoint change in an exported Service's EndpointSlice (-> imported
 // slice updated in the consumer) and a new ServiceExport (-> imported slice created).
 
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,5 +109,10 @@ async function run(exports: number, changes: number): Promise<void> {
   console.log(`  new ServiceExport -> consumer slice: ${fmt(exportLat)}`);
 }
 
-const changes = Number(process.argv[2] ?? 100);
-for (const n of [100, 1000]) await run(n, changes);
+export async function main(): Promise<void> {
+  const changes = Number(process.env['BENCH_CHANGES'] ?? 100);
+  const sizes = (process.env['BENCH_EXPORTS'] ?? '100,1000').split(',').map(Number);
+  for (const n of sizes) await run(n, changes);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

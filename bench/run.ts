@@ -4,8 +4,10 @@ import { main as zone } from './zone-vs-unbound.js';
 import { main as k8s } from './k8s-latency.js';
 import { main as hotPath } from './handler-hot-path.js';
 import { main as metrics } from './metrics-overhead.js';
+import { main as forward } from './forward.js';
+import { main as reconciler } from './reconciler-latency.js';
 
-const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, metrics, k8s };
+const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, k8s, reconciler };
 
 const pick = process.env['BENCH'];
 const names = pick ? pick.split(',') : Object.keys(benches);

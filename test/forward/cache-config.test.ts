@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseCache } from '../../src/plugins/cache/config.js';
-import { checkConfigCase, directiveOf } from './plugin-harness.js';
+import { cacheFactory } from '../../src/plugins/cache/setup.js';
+import { checkConfigCase, directiveOf, setupContext, testRuntime } from './plugin-harness.js';
 
 const parse = (text: string, zones: readonly string[] = ['example.org.']) => parseCache(directiveOf(`. {\n${text}\n}`), zones);
 
@@ -68,6 +69,14 @@ describe('cache config', () => {
       disable: { success: ['a.example.net.'], denial: ['example.net.'] },
       keepTtl: true,
     });
+  });
+
+  it('several cache instances share one metrics registry', () => {
+    const runtime = testRuntime();
+    const ctx = setupContext(runtime, ['.']);
+    expect(cacheFactory.setup(directiveOf('. {\n cache\n}'), ctx)?.name).toBe('cache');
+    expect(cacheFactory.setup(directiveOf('. {\n cache 30\n}'), ctx)?.name).toBe('cache');
+    expect(runtime.metrics.getSingleMetric('coredns_cache_hits_total')).toBeDefined();
   });
 
   it('cache TTL caps both caches; serve_stale alone means 1h immediate', () => {

@@ -18,7 +18,7 @@ import {
   type Behaviour,
 } from '../support/fake-upstream.js';
 import { forwardFrom, sleep } from './forward-helpers.js';
-import { REFUSE_NEXT, clientSees, makeRequest, metricValue, testRuntime } from './plugin-harness.js';
+import { REFUSE_NEXT, clientSees, freeUdpPort, makeRequest, metricValue, testRuntime } from './plugin-harness.js';
 
 const upstreams: FakeUpstream[] = [];
 const plugins: ForwardPlugin[] = [];
@@ -56,17 +56,20 @@ describe('forward exchange', () => {
     expect(u.queries[0]!.name).toBe('WwW.Example.ORG.');
   });
 
-  it('uses a fresh random ID and a fresh source port for each upstream query', async () => {
+  it('uses a fresh random ID per query and rotates source ports', async () => {
     const u = await upstream(answeringA('192.0.2.7'));
     const p = plugin(`forward . ${u.address}`);
-    for (let i = 0; i < 24; i++) await p.serve(makeRequest(`n${i}.example.org`, 'A', { id: 7 }), REFUSE_NEXT);
-    const ids = new Set(u.queries.map((q) => q.id));
-    const ports = new Set(u.queries.map((q) => q.sourcePort));
-    expect(u.queries).toHaveLength(24);
+    for (let i = 0; i < 320; i++) await p.serve(makeRequest(`n${i}.example.org`, 'A', { id: 7 }), REFUSE_NEXT);
+    expect(u.queries).toHaveLength(320);
+    const ids = u.queries.slice(0, 24).map((q) => q.id);
     // 24 draws from 65536 values: a repeat is possible but more than two is not plausible.
-    expect(ids.size).toBeGreaterThanOrEqual(22);
-    expect(ids.has(7)).toBe(false);
-    expect(ports.size).toBeGreaterThanOrEqual(22);
+    expect(new Set(ids).size).toBeGreaterThanOrEqual(22);
+    expect(ids).not.toContain(7);
+    // Sockets are replaced after 32 queries each: no port carries more, and many ports are used.
+    const perPort = new Map<number, number>();
+    for (const q of u.queries) perPort.set(q.sourcePort, (perPort.get(q.sourcePort) ?? 0) + 1);
+    expect(Math.max(...perPort.values())).toBeLessThanOrEqual(32);
+    expect(perPort.size).toBeGreaterThanOrEqual(10);
   });
 
   it.each(['udp', 'tcp'] as const)('ignores forged, mismatched and malformed replies and takes the real one (%s)', async (proto) => {
@@ -107,6 +110,15 @@ describe('forward exchange', () => {
     // Bounded retries: at most three passes over the one upstream.
     expect(u.queries.length).toBeGreaterThanOrEqual(1);
     expect(u.queries.length).toBeLessThanOrEqual(3);
+  });
+
+  it('answers SERVFAIL when nothing listens on the upstream port (ICMP errors do not crash anything)', async () => {
+    const port = await freeUdpPort();
+    const p = plugin(`forward . 127.0.0.1:${port} {\n max_fails 0\n}`);
+    for (let i = 0; i < 3; i++) {
+      const reply = await p.serve(makeRequest(`closed${i}.example.org`, 'A'), REFUSE_NEXT);
+      expect(reply.rcode).toBe(2);
+    }
   });
 
   it('accepts a slow reply that arrives within the attempt timeout', async () => {
@@ -185,6 +197,13 @@ describe('forward exchange', () => {
     await sleep(200);
     await p.serve(makeRequest('e2.example.org', 'A'), REFUSE_NEXT);
     expect(u.connections).toBe(2);
+  });
+
+  it('expire 0 disables connection reuse', async () => {
+    const u = await upstream(answeringA('192.0.2.5'));
+    const p = plugin(`forward . ${u.address} {\n force_tcp\n expire 0\n}`);
+    for (let i = 0; i < 3; i++) await p.serve(makeRequest(`z${i}.example.org`, 'A'), REFUSE_NEXT);
+    expect(u.connections).toBe(3);
   });
 
   it('redials when a pooled connection turns out to be closed by the upstream', async () => {

@@ -119,6 +119,15 @@ describe('health checking', () => {
     expect(p.upstreams[0]!.down(0)).toBe(false);
   });
 
+  it('health_check 0 sends no probes, so the upstream is never marked down', async () => {
+    const u = await upstream(silent);
+    const p = plugin(`forward . ${u.address} {\n health_check 0\n}`);
+    await p.serve(makeRequest('h0.example.org', 'A'), REFUSE_NEXT);
+    await sleep(100);
+    expect(probes(u)).toHaveLength(0);
+    expect(p.upstreams[0]!.down(2)).toBe(false);
+  });
+
   it('marks an upstream down after max_fails failed probes, skips it, and brings it back when it answers', async () => {
     const runtime = testRuntime();
     const bad = await upstream(silent);

@@ -52,6 +52,25 @@ async function askUdp(port: number, name: string, type: string): Promise<ReturnT
   }
 }
 
+/**
+ * Builds the plugins for a port that was free a moment ago and serves them there; another process
+ * may take the port in between (tests run in parallel), so a failed start tries a new port.
+ */
+async function serveOnFreePort<T extends { plugins: Plugin[] }>(make: (port: number) => T): Promise<T & { port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort();
+    const built = make(port);
+    const server = serverWith(port, built.plugins);
+    try {
+      await server.start();
+      return { ...built, port };
+    } catch (err) {
+      await server.stop(0);
+      if (attempt >= 5) throw err;
+    }
+  }
+}
+
 function serverWith(port: number, plugins: Plugin[]): DnsServer {
   const logger = pino({ level: 'silent' });
   const block = {
@@ -94,14 +113,14 @@ describe('loop', () => {
   });
 
   it('detects a real forwarding loop and stops it instead of melting down', async () => {
-    const port = await freeUdpPort();
     const { logger, lines } = capturingLogger();
     const runtime = { ...testRuntime(), logger };
-    const loop = new LoopPlugin({ logger, zone: '.', zones: ['.'], target: () => ({ address: '127.0.0.1', port }), timings: FAST });
-    // forward points back at this very server: every forwarded query comes straight back.
-    const forward = forwardFrom(`forward . 127.0.0.1:${port} {\n max_fails 0\n}`, runtime);
-    const server = serverWith(port, [loop, forward]);
-    await server.start();
+    const { loop, port } = await serveOnFreePort((port) => {
+      const loop = new LoopPlugin({ logger, zone: '.', zones: ['.'], target: () => ({ address: '127.0.0.1', port }), timings: FAST });
+      // forward points back at this very server: every forwarded query comes straight back.
+      const forward = forwardFrom(`forward . 127.0.0.1:${port} {\n max_fails 0\n}`, runtime);
+      return { loop, plugins: [loop, forward] };
+    });
     await waitFor(() => loop.looped, 5000);
     const fatal = lines.map((l) => (JSON.parse(l) as { msg: string }).msg).find((m) => m.includes('detected for zone'));
     expect(fatal).toContain('Loop (127.0.0.1:');
@@ -112,14 +131,13 @@ describe('loop', () => {
   });
 
   it('stays quiet and switches itself off when the probe is simply answered', async () => {
-    const port = await freeUdpPort();
     const up = await FakeUpstream.start(answering(() => ({ rcode: 3 })));
     cleanups.push(() => up.stop());
     const runtime = testRuntime();
-    const loop = new LoopPlugin({ logger: runtime.logger, zone: '.', zones: ['.'], target: () => ({ address: '127.0.0.1', port }), timings: FAST });
-    const forward = forwardFrom(`forward . ${up.address}`, runtime);
-    const server = serverWith(port, [loop, forward]);
-    await server.start();
+    const { loop, port } = await serveOnFreePort((port) => {
+      const loop = new LoopPlugin({ logger: runtime.logger, zone: '.', zones: ['.'], target: () => ({ address: '127.0.0.1', port }), timings: FAST });
+      return { loop, plugins: [loop, forwardFrom(`forward . ${up.address}`, runtime)] };
+    });
     await waitFor(() => up.queries.some((q) => q.name === loop.qname && q.type === 13), 5000);
     expect(loop.looped).toBe(false);
     const out = await askUdp(port, 'www.example.org', 'A');

@@ -66,9 +66,17 @@ export class FakeUpstream {
   }
 
   static async start(behaviour: Behaviour, options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
-    const f = new FakeUpstream(behaviour, options);
-    await f.#listen();
-    return f;
+    // The TCP port is the number UDP got; when another process holds it for TCP, start over.
+    for (let attempt = 1; ; attempt++) {
+      const f = new FakeUpstream(behaviour, options);
+      try {
+        await f.#listen();
+        return f;
+      } catch (err) {
+        await f.stop();
+        if (attempt >= 10) throw err;
+      }
+    }
   }
 
   get port(): number {
@@ -85,7 +93,7 @@ export class FakeUpstream {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => this.#stream.close(() => resolve()));
+    await new Promise<void>((resolve) => (this.#stream.listening ? this.#stream.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => {
       try {
         this.#udp.close(() => resolve());
@@ -96,7 +104,7 @@ export class FakeUpstream {
   }
 
   async #listen(): Promise<void> {
-    // UDP takes an ephemeral port and TCP the same number (a clash is rare enough to just fail).
+    // UDP takes an ephemeral port and TCP the same number.
     await new Promise<void>((resolve, reject) => {
       this.#udp.once('error', reject);
       this.#udp.bind(0, '127.0.0.1', () => {

@@ -41,6 +41,7 @@ export class CachePlugin implements Plugin {
   readonly name = 'cache';
   readonly #caches: Record<CacheType, LRUCache<string, CacheEntry>>;
   readonly #refreshing = new Set<string>();
+  readonly #stopReporting: () => void;
   #stopped = false;
 
   constructor(
@@ -55,6 +56,7 @@ export class CachePlugin implements Plugin {
         },
       });
     this.#caches = { success: make('success'), denial: make('denial') };
+    this.#stopReporting = deps.metrics.entries(deps.server, (type) => this.#caches[type].size);
   }
 
   /** Entries per cache (for tests and metrics). */
@@ -85,6 +87,7 @@ export class CachePlugin implements Plugin {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopReporting();
   }
 
   /** A fresh entry, or an expired one still within serve_stale; counts requests, hits, misses. */
@@ -148,8 +151,6 @@ export class CachePlugin implements Plugin {
     const entry = new CacheEntry(type, reply.rcode, reply.flags, wire, layout, c.ttlOffsets, this.deps.clock.now(), seconds);
     this.#caches[type].set(key, entry);
     this.#caches[type === 'success' ? 'denial' : 'success'].delete(key);
-    this.deps.metrics.entries(req.server, 'success', this.#caches.success.size);
-    this.deps.metrics.entries(req.server, 'denial', this.#caches.denial.size);
     return { reply: entry.toReply(seconds, reply.flags), entry };
   }
 

@@ -1,15 +1,15 @@
 // The cache plugin's Prometheus families with CoreDNS's names and labels (server, type, zones,
 // view); `view` is always empty here, as CoreDNS reports it without the view plugin.
 
-import type { Counter, Gauge, Registry } from 'prom-client';
-import { counterFamily, gaugeFamily } from '../forward/metric-family.js';
+import type { Counter, Registry } from 'prom-client';
+import { collectedGaugeFamily, counterFamily, type CollectedGauge } from '../forward/metric-family.js';
 import type { CacheType } from './cache-entry.js';
 
 type L = 'server' | 'zones' | 'view';
 type LT = L | 'type';
 
 export class CacheMetrics {
-  readonly #entries: Gauge<LT>;
+  readonly #entries: CollectedGauge<LT>;
   readonly #requests: Counter<L>;
   readonly #hits: Counter<LT>;
   readonly #misses: Counter<L>;
@@ -22,7 +22,7 @@ export class CacheMetrics {
     registry: Registry,
     private readonly zones: string,
   ) {
-    this.#entries = gaugeFamily(registry, {
+    this.#entries = collectedGaugeFamily(registry, {
       name: 'coredns_cache_entries',
       help: 'The number of elements in the cache.',
       labelNames: ['server', 'type', 'zones', 'view'],
@@ -89,7 +89,13 @@ export class CacheMetrics {
   eviction(server: string, type: CacheType): void {
     this.#evictions.inc({ ...this.#l(server), type });
   }
-  entries(server: string, type: CacheType, size: number): void {
-    this.#entries.set({ ...this.#l(server), type }, size);
+  /** Reports the sizes of one cache at every scrape; call the returned function to stop. */
+  entries(server: string, size: (type: CacheType) => number): () => void {
+    const success = { ...this.#l(server), type: 'success' };
+    const denial = { ...this.#l(server), type: 'denial' };
+    return this.#entries.addSource((g) => {
+      g.set(success, size('success'));
+      g.set(denial, size('denial'));
+    });
   }
 }

@@ -25,11 +25,42 @@ export function counterFamily<L extends string>(registry: Registry, spec: Family
   );
 }
 
-export function gaugeFamily<L extends string>(registry: Registry, spec: FamilySpec<L>): Gauge<L> {
-  return (
-    (existing(registry, spec.name, Gauge) as Gauge<L> | null) ??
-    new Gauge<L>({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] })
-  );
+const SOURCES = Symbol('gauge sources');
+
+type SourcedGauge<L extends string> = Gauge<L> & { [SOURCES]?: Set<(g: Gauge<L>) => void> };
+
+export interface CollectedGauge<L extends string> {
+  /** Adds a source that sets its series at each scrape; returns the function that removes it. */
+  addSource(source: (g: Gauge<L>) => void): () => void;
+}
+
+/**
+ * A gauge whose series are set at scrape time by the sources added to it (one per plugin
+ * instance), so the query path never touches it.
+ */
+export function collectedGaugeFamily<L extends string>(registry: Registry, spec: FamilySpec<L>): CollectedGauge<L> {
+  let gauge = existing(registry, spec.name, Gauge) as SourcedGauge<L> | null;
+  if (gauge === null) {
+    const fresh = new Set<(g: Gauge<L>) => void>();
+    gauge = new Gauge<L>({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames,
+      registers: [registry],
+      collect() {
+        for (const s of fresh) s(this);
+      },
+    }) as SourcedGauge<L>;
+    gauge[SOURCES] = fresh;
+  }
+  const sources = gauge[SOURCES];
+  if (sources === undefined) throw new Error(`metric ${spec.name} is registered, but not as a collected gauge`);
+  return {
+    addSource(source) {
+      sources.add(source);
+      return () => sources.delete(source);
+    },
+  };
 }
 
 export function histogramFamily<L extends string>(

@@ -14,6 +14,7 @@ import { inZone } from '../../dns/zones.js';
 import { RandomIds, withId } from '../forward/random-id.js';
 import { exchangeUdp } from '../forward/udp-exchange.js';
 import type { Handler, Plugin } from '../plugin.js';
+import { systemClock, type Clock } from '../setup-context.js';
 
 export interface ProbeTarget {
   readonly address: string;
@@ -42,6 +43,7 @@ export interface LoopDeps {
   /** Where our own listener is; read at each probe attempt. */
   readonly target: () => ProbeTarget;
   readonly timings?: LoopTimings;
+  readonly clock?: Clock;
 }
 
 /** More sightings than this of our probe name mean a loop (CoreDNS: seen > 2). */
@@ -121,8 +123,9 @@ export class LoopPlugin implements Plugin {
     query.set(name, HEADER_SIZE);
     query[HEADER_SIZE + name.length + 1] = QType.HINFO;
     query[HEADER_SIZE + name.length + 3] = QClass.IN;
-    const started = performance.now();
-    while (!this.#stopped && !this.#looped && performance.now() - started < windowMs) {
+    const clock = this.deps.clock ?? systemClock;
+    const started = clock.monotonic();
+    while (!this.#stopped && !this.#looped && clock.monotonic() - started < windowMs) {
       const t = this.#target();
       if (t.port !== 0) {
         const id = ids.take();

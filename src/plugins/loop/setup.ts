@@ -14,6 +14,7 @@ export const loopFactory: PluginFactory = {
     noBlock(directive);
     return new LoopPlugin({
       logger: ctx.runtime.logger.child({ plugin: 'loop' }),
+      clock: ctx.runtime.clock,
       zone: ctx.zones[0] ?? '.',
       zones: ctx.zones,
       target: () => {
