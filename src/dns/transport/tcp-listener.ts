@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { PacketHandler, PacketMeta } from '../packet-handler.js';
 import { clientAddress, clientFamily, isWildcard } from './addresses.js';
+import { InflightCounter } from './inflight.js';
 
 export interface TcpOptions {
   readonly address: string;
@@ -20,8 +21,7 @@ export const TCP_DEFAULTS = { idleTimeoutMs: 10_000, maxConnections: 1000, maxIn
 export class TcpListener {
   #server: net.Server | null = null;
   readonly #sockets = new Set<net.Socket>();
-  #inflight = 0;
-  #idleWaiters: (() => void)[] = [];
+  readonly #inflight = new InflightCounter();
 
   constructor(
     private readonly options: TcpOptions,
@@ -100,12 +100,12 @@ export class TcpListener {
           continue;
         }
         inflight++;
-        this.#inflight++;
+        this.#inflight.begin();
         out
           .then(send, (err: unknown) => this.logger.error({ err }, 'tcp packet handling failed'))
           .finally(() => {
             inflight--;
-            if (--this.#inflight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+            this.#inflight.end();
             if (inflight < maxInflight && socket.isPaused() && socket.writableLength === 0) socket.resume();
             pump();
           });
@@ -119,15 +119,9 @@ export class TcpListener {
     });
   }
 
-  async drain(maxMs: number): Promise<void> {
-    if (this.#inflight === 0) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, maxMs);
-      this.#idleWaiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+  /** Resolves when no query is in flight (or after `maxMs`). */
+  drain(maxMs: number): Promise<void> {
+    return this.#inflight.drained(maxMs);
   }
 
   /** Stops accepting; open connections are closed. */

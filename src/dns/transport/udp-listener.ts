@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import type { Logger } from 'pino';
 import type { PacketHandler, PacketMeta } from '../packet-handler.js';
 import { clientFamily, clientAddress, isWildcard } from './addresses.js';
+import { InflightCounter } from './inflight.js';
 
 export interface ListenerOptions {
   readonly address: string;
@@ -15,8 +16,7 @@ export interface ListenerOptions {
 
 export class UdpListener {
   #socket: dgram.Socket | null = null;
-  #inflight = 0;
-  #idleWaiters: (() => void)[] = [];
+  readonly #inflight = new InflightCounter();
 
   constructor(
     private readonly options: ListenerOptions,
@@ -68,27 +68,20 @@ export class UdpListener {
       socket.send(out, rinfo.port, rinfo.address);
       return;
     }
-    this.#inflight++;
+    this.#inflight.begin();
     out
       .then((bytes) => {
         if (bytes !== null && this.#socket !== null) socket.send(bytes, rinfo.port, rinfo.address);
       })
       .catch((err: unknown) => this.logger.error({ err }, 'udp packet handling failed'))
       .finally(() => {
-        if (--this.#inflight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+        this.#inflight.end();
       });
   }
 
   /** Resolves when no query is in flight (or after `maxMs`). */
-  async drain(maxMs: number): Promise<void> {
-    if (this.#inflight === 0) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, maxMs);
-      this.#idleWaiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+  drain(maxMs: number): Promise<void> {
+    return this.#inflight.drained(maxMs);
   }
 
   async stop(): Promise<void> {
