@@ -9,41 +9,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dnsperf, freePort, hasCommand, startPinned, stopChild, waitForDns, type PerfResult } from './support.js';
+import { dnsperf, formatPerf, freePort, hasCommand, startPinned, stopChild, unboundConf, waitForDns, type PerfResult } from './support.js';
 
 const ZONE = 'bench.test';
 const NAMES = 1000;
 const UNIQUE = 400_000;
 
-function unboundConf(dir: string, port: number): string {
-  return [
-    'server:',
-    '  interface: 127.0.0.1',
-    `  port: ${port}`,
-    '  num-threads: 1',
-    '  do-daemonize: no',
-    '  chroot: ""',
-    '  username: ""',
-    `  directory: "${dir}"`,
-    `  pidfile: "${dir}/unbound.pid"`,
-    '  use-syslog: no',
-    '  logfile: ""',
-    '  verbosity: 0',
-    '  do-ip6: no',
-    '  module-config: "iterator"',
-    '  access-control: 127.0.0.0/8 allow',
-    '  local-zone: "." refuse',
-    `  local-zone: "${ZONE}." static`,
-    `  local-data: "${ZONE}. 300 IN SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 300"`,
-    ...Array.from({ length: NAMES }, (_, i) => `  local-data: "n${i}.${ZONE}. 300 IN A 10.77.${Math.floor(i / 250)}.${(i % 250) + 1}"`),
-    'remote-control:',
-    '  control-enable: no',
-    '',
-  ].join('\n');
+function unboundConfig(dir: string, port: number): string {
+  return unboundConf(
+    dir,
+    port,
+    ['"." refuse', `"${ZONE}." static`],
+    [
+      `${ZONE}. 300 IN SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 300`,
+      ...Array.from({ length: NAMES }, (_, i) => `n${i}.${ZONE}. 300 IN A 10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`),
+    ],
+  );
 }
 
-const fmt = (r: PerfResult): string =>
-  `${r.qps.toFixed(0).padStart(7)} qps  avg ${r.avgLatencyMs.toFixed(3)} ms  sd ${r.stdLatencyMs.toFixed(3)} ms  lost ${r.lost}`;
+const fmt = formatPerf;
 
 export async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -55,7 +39,7 @@ export async function main(): Promise<void> {
   const unboundPort = await freePort();
   const cachedPort = await freePort();
   const plainPort = await freePort();
-  writeFileSync(join(dir, 'unbound.conf'), unboundConf(dir, unboundPort));
+  writeFileSync(join(dir, 'unbound.conf'), unboundConfig(dir, unboundPort));
   writeFileSync(
     join(dir, 'Corefile'),
     `.:${cachedPort} {\n  bind 127.0.0.1\n  cache 300\n  forward . 127.0.0.1:${unboundPort}\n}\n` +

@@ -5,6 +5,8 @@
 // sync, then the time from an API write (a ServiceImport's spec.ips) to the changed answer seen
 // by a UDP query polled every millisecond, p50/p99, and the server's VmRSS. Targets (issue 3):
 // p99 <= 100 ms; RSS below CoreDNS's sizing, (pods + services) * 0.000858 + 49.1 MB.
+// BENCH_K8S_REALISTIC=1 gives every object what a real cluster adds (metadata.managedFields and
+// the kubectl last-applied-configuration annotation), which the source must not keep.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -24,17 +26,34 @@ function ipOf(i: number, gen: number): string {
   return `10.${100 + (gen % 100)}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }
 
+/** managedFields and last-applied as `kubectl apply` and the controllers leave them. */
+function asApplied(obj: KubeObject): KubeObject {
+  if (process.env['BENCH_K8S_REALISTIC'] !== '1') return obj;
+  const meta = obj.metadata as Record<string, unknown>;
+  const lastApplied = JSON.stringify(obj);
+  const fieldsOf = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [`f:${k}`, fieldsOf(x)]))
+      : {};
+  meta['annotations'] = { ...(meta['annotations'] as object | undefined), 'kubectl.kubernetes.io/last-applied-configuration': lastApplied };
+  meta['managedFields'] = [
+    { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: obj.apiVersion, time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: fieldsOf(obj) },
+    { manager: 'mcs-controller', operation: 'Update', apiVersion: obj.apiVersion, time: '2026-01-01T00:00:01Z', fieldsType: 'FieldsV1', fieldsV1: fieldsOf({ metadata: { labels: meta['labels'] ?? {} } }) },
+  ];
+  return obj;
+}
+
 function serviceImport(i: number): KubeObject {
-  return {
+  return asApplied({
     apiVersion: MCS,
     kind: 'ServiceImport',
     metadata: { name: `svc${i}`, namespace: NS },
     spec: { type: 'ClusterSetIP', ips: [ipOf(i, 0)], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-  } as KubeObject;
+  } as KubeObject);
 }
 
 function endpointSlice(i: number): KubeObject {
-  return {
+  return asApplied({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
@@ -49,7 +68,7 @@ function endpointSlice(i: number): KubeObject {
       hostname: `pod-${e}`,
       conditions: { ready: true },
     })),
-  } as KubeObject;
+  } as KubeObject);
 }
 
 /** One UDP client that asks A for a name and returns the sorted addresses (or the rcode). */
@@ -220,6 +239,7 @@ export async function main(): Promise<void> {
   const f = (n: number): string => n.toFixed(1).padStart(8);
   const nodeArgs = process.env['BENCH_K8S_NODE_ARGS'] ?? '';
   if (nodeArgs !== '') console.log(`  server node flags: ${nodeArgs}`);
+  if (process.env['BENCH_K8S_REALISTIC'] === '1') console.log('  objects carry managedFields and the last-applied annotation');
   console.log('  imports  endpoints  first-sync ms  spawn->answer ms  p50 ms  p99 ms  max ms   RSS MB  peak MB  target MB');
   // BENCH_K8S_SIZES=1000,10000 (the default) picks the sizes.
   const sizes = (process.env['BENCH_K8S_SIZES'] ?? '1000,10000').split(',').map(Number);

@@ -80,3 +80,33 @@ export async function dnsperf(opts: { port: number; file: string; seconds: numbe
     completed: num(/Queries completed:\s+(\d+)/),
   };
 }
+
+/** An unbound config for a benchmark: one thread on 127.0.0.1:port, no daemon, no validator, the
+ * given local-zone and local-data lines only. */
+export function unboundConf(dir: string, port: number, zones: readonly string[], data: readonly string[]): string {
+  return [
+    'server:',
+    '  interface: 127.0.0.1',
+    `  port: ${port}`,
+    '  num-threads: 1',
+    '  do-daemonize: no',
+    '  chroot: ""',
+    '  username: ""',
+    `  directory: "${dir}"`,
+    `  pidfile: "${dir}/unbound.pid"`,
+    '  use-syslog: no',
+    '  logfile: ""',
+    '  verbosity: 0',
+    '  do-ip6: no',
+    '  module-config: "iterator"',
+    '  access-control: 127.0.0.0/8 allow',
+    ...zones.map((z) => `  local-zone: ${z}`),
+    ...data.map((d) => `  local-data: "${d}"`),
+    'remote-control:',
+    '  control-enable: no',
+    '',
+  ].join('\n');
+}
+
+export const formatPerf = (r: PerfResult): string =>
+  `${r.qps.toFixed(0).padStart(7)} qps  avg ${r.avgLatencyMs.toFixed(3)} ms  sd ${r.stdLatencyMs.toFixed(3)} ms  lost ${r.lost}`;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dnsperf, freePort, hasCommand, startPinned, stopChild, waitForDns, type PerfResult } from './support.js';
+import { dnsperf, formatPerf, freePort, hasCommand, startPinned, stopChild, unboundConf, waitForDns } from './support.js';
 
 const Z = 'clusterset.local';
 const IMPORTS = 1000;
@@ -46,32 +46,7 @@ function fixture(): { objects: string; unboundData: string[]; mixes: Mix[] } {
   return { objects: docs.join('\n---\n') + '\n', unboundData: data, mixes };
 }
 
-function unboundConf(dir: string, port: number, data: readonly string[]): string {
-  return [
-    'server:',
-    '  interface: 127.0.0.1',
-    `  port: ${port}`,
-    '  num-threads: 1',
-    '  do-daemonize: no',
-    '  chroot: ""',
-    '  username: ""',
-    `  directory: "${dir}"`,
-    `  pidfile: "${dir}/unbound.pid"`,
-    '  use-syslog: no',
-    '  logfile: ""',
-    '  verbosity: 0',
-    '  do-ip6: no',
-    '  module-config: "iterator"',
-    '  access-control: 127.0.0.0/8 allow',
-    `  local-zone: "${Z}." static`,
-    ...data.map((d) => `  local-data: "${d}"`),
-    'remote-control:',
-    '  control-enable: no',
-    '',
-  ].join('\n');
-}
-
-const fmt = (r: PerfResult): string => `${r.qps.toFixed(0).padStart(7)} qps  avg ${r.avgLatencyMs.toFixed(3)} ms  sd ${r.stdLatencyMs.toFixed(3)} ms  lost ${r.lost}`;
+const fmt = formatPerf;
 
 export async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -95,7 +70,7 @@ export async function main(): Promise<void> {
     await waitForDns(ourPort, `svc0.bench.svc.${Z}`);
     if (withUnbound) {
       unboundPort = await freePort();
-      writeFileSync(join(dir, 'unbound.conf'), unboundConf(dir, unboundPort, unboundData));
+      writeFileSync(join(dir, 'unbound.conf'), unboundConf(dir, unboundPort, [`"${Z}." static`], unboundData));
       unbound = startPinned(0, 'unbound', ['-d', '-c', join(dir, 'unbound.conf')], useTaskset);
       await waitForDns(unboundPort, `svc0.bench.svc.${Z}`);
     }
