@@ -66,7 +66,6 @@ export class DnsApp {
   async #apply(text: string): Promise<ReloadSettings | null> {
     const blocks = this.#build(text);
     await this.#server.replaceBlocks(blocks);
-    this.#opts.runtime.logger.info({ blocks: blocks.length }, 'configuration reloaded');
     return combineReloadSettings(blocks);
   }
 

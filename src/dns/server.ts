@@ -4,7 +4,7 @@
 // listeners whose address or port changed, so no query is dropped.
 
 import type { Logger } from 'pino';
-import { PacketHandler, type PacketObserver } from './packet-handler.js';
+import { PacketHandler, type HandleResult, type PacketMeta, type PacketObserver } from './packet-handler.js';
 import { ZoneRouter } from './router.js';
 import type { ServerBlockRuntime } from './server-block.js';
 import { TcpListener } from './transport/tcp-listener.js';
@@ -27,10 +27,27 @@ interface ListenPlanEntry {
   readonly blocks: ServerBlockRuntime[];
 }
 
+/**
+ * An endpoint's packet handler that can stop taking new queries while its sockets stay open, so
+ * that a closing endpoint still sends the answers of the queries in flight (a dropped query is
+ * retried by the client, against another replica once this one is not ready).
+ */
+class ClosablePacketHandler extends PacketHandler {
+  #closed = false;
+
+  closeToNewQueries(): void {
+    this.#closed = true;
+  }
+
+  override handle(buf: Uint8Array, meta: PacketMeta): HandleResult {
+    return this.#closed ? null : super.handle(buf, meta);
+  }
+}
+
 interface Endpoint {
   readonly address: string;
   readonly port: number;
-  readonly handler: PacketHandler;
+  readonly handler: ClosablePacketHandler;
   readonly udp: UdpListener;
   readonly tcp: TcpListener;
 }
@@ -98,7 +115,7 @@ export class DnsServer {
   }
 
   async #open(entry: ListenPlanEntry): Promise<void> {
-    const handler = new PacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger);
+    const handler = new ClosablePacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger);
     const udp = new UdpListener({ address: entry.address, port: entry.port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
     await udp.start();
     // Port 0 (tests): TCP takes the port UDP got.
@@ -146,6 +163,7 @@ export class DnsServer {
     for (const [key, ep] of this.#endpoints) {
       if (wanted.has(key)) continue;
       this.#endpoints.delete(key);
+      ep.handler.closeToNewQueries();
       await Promise.all([ep.tcp.drain(2000), ep.udp.drain(2000)]);
       await Promise.all([ep.udp.stop(), ep.tcp.stop()]);
     }
@@ -157,12 +175,13 @@ export class DnsServer {
     return [...this.#endpoints.values()].map((e) => ({ address: e.address, port: e.udp.port }));
   }
 
-  /** Stops accepting, lets queries in flight finish (up to `drainMs`), then stops plugins. */
+  /** Stops taking queries, lets those in flight finish (up to `drainMs`), then stops plugins. */
   async stop(drainMs = 5000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     const eps = [...this.#endpoints.values()];
     this.#endpoints.clear();
+    for (const e of eps) e.handler.closeToNewQueries();
     await Promise.all(eps.flatMap((e) => [e.tcp.drain(drainMs), e.udp.drain(drainMs)]));
     await Promise.all(eps.flatMap((e) => [e.udp.stop(), e.tcp.stop()]));
     await stopPlugins(this.#blocks);

@@ -10,6 +10,7 @@ import type { Clock } from '../setup-context.js';
 import { classifyReply, type ResponseClass } from './classify.js';
 import { logEntry } from './entry.js';
 import { renderFormat, type CompiledFormat } from './format.js';
+import { QueryLogWriter } from './json-line.js';
 
 export interface LogRule {
   /** Lower case, trailing dot; "." matches every name. */
@@ -26,16 +27,24 @@ function under(qname: string, zone: string): boolean {
 
 export class LogPlugin implements Plugin {
   readonly name = 'log';
+  readonly #writer: QueryLogWriter;
 
   constructor(
     readonly rules: readonly LogRule[],
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#writer = new QueryLogWriter(logger);
+  }
+
+  #ruleFor(qname: string): LogRule | undefined {
+    for (const r of this.rules) if (under(qname, r.name)) return r;
+    return undefined;
+  }
 
   serve(req: Request, next: Handler): ReturnType<Handler> {
-    const rule = this.rules.find((r) => under(req.question.lname, r.name));
-    if (rule === undefined) return next(req);
+    const rule = this.#ruleFor(req.question.lname);
+    if (rule === undefined || !this.#writer.enabled) return next(req);
     const start = this.clock.monotonic();
     const out = next(req);
     if (out instanceof Promise) {
@@ -50,7 +59,8 @@ export class LogPlugin implements Plugin {
 
   #log(rule: LogRule, req: Request, reply: Reply, start: number): void {
     if (rule.classes !== null && !rule.classes.has(classifyReply(reply))) return;
-    const entry = logEntry(req, reply, (this.clock.monotonic() - start) / 1000);
-    this.logger.info(entry, renderFormat(rule.format, entry));
+    // Whole nanoseconds, as CoreDNS prints a Go duration ("0.000123456s"), not float noise.
+    const entry = logEntry(req, reply, Math.round((this.clock.monotonic() - start) * 1e6) / 1e9);
+    this.#writer.write(entry, renderFormat(rule.format, entry));
   }
 }
