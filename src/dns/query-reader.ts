@@ -60,16 +60,29 @@ function readQuestion(buf: Uint8Array): ParsedQuestion | null {
   if (nameEnd === HEADER_SIZE + 1) {
     name = lname = '.';
   } else if (plain) {
-    // Bytes 13..p are "label.label." once each length octet after the first becomes a dot.
-    const bytes = Buffer.allocUnsafe(p - HEADER_SIZE);
-    bytes.set(buf.subarray(HEADER_SIZE + 1, p + 1));
+    // Turn each length octet after the first into a dot, read bytes 13..p as latin1
+    // ("label.label."), and put the octets back: no copy of the name. Nothing runs in between.
+    const octets: number[] = [];
     let at = HEADER_SIZE;
-    while (buf[at] !== 0) {
-      const next = at + 1 + buf[at]!;
-      bytes[next - HEADER_SIZE - 1] = 0x2e;
+    let len = buf[at]!;
+    while (len !== 0) {
+      const next = at + 1 + len;
+      const following = buf[next]!;
+      octets.push(following);
+      buf[next] = 0x2e;
       at = next;
+      len = following;
     }
-    name = bytes.toString('latin1');
+    const b = buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    name = b.toString('latin1', HEADER_SIZE + 1, p + 1);
+    at = HEADER_SIZE;
+    len = buf[at]!;
+    for (const o of octets) {
+      const next = at + 1 + len;
+      buf[next] = o;
+      at = next;
+      len = o;
+    }
     lname = upper ? name.toLowerCase() : name;
   } else {
     name = '';

@@ -1,10 +1,10 @@
-// HTTP to one Kubernetes API server with the credentials and TLS settings of a client-node
-// KubeConfig (applyToHTTPSOptions: headers, CA/client certs, the cached agent), over node:http(s):
-// a JSON GET, and a streaming GET for watches. Non-2xx answers become KubeApiError with the Status.
+// HTTP to one Kubernetes API server with the credentials and TLS settings of an ApiConnection,
+// over node:http(s): a JSON GET, and a streaming GET for watches. Non-2xx answers become
+// KubeApiError with the Status.
 
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { apiUrl, type ApiConnection } from './connection.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -19,16 +19,24 @@ export class KubeApiError extends Error {
   }
 }
 
-function serverBase(kc: KubeConfig): string {
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new KubeApiError(0, '', 'kubeconfig has no current cluster');
-  return cluster.server.replace(/\/+$/, '');
+/** The node:http(s) options of one request: the connection's TLS material and headers. */
+export async function nodeRequestOptions(conn: ApiConnection, method: string, extraHeaders: Record<string, string> = {}): Promise<RequestOptions> {
+  const o = await conn.requestOptions();
+  return {
+    method,
+    headers: { Accept: 'application/json', ...o.headers, ...extraHeaders },
+    ...(o.ca !== undefined ? { ca: o.ca } : {}),
+    ...(o.cert !== undefined ? { cert: o.cert } : {}),
+    ...(o.key !== undefined ? { key: o.key } : {}),
+    rejectUnauthorized: o.rejectUnauthorized,
+    ...(o.servername !== undefined ? { servername: o.servername } : {}),
+    ...(o.agent !== undefined ? { agent: o.agent } : {}),
+  };
 }
 
-async function open(kc: KubeConfig, path: string, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
-  const url = new URL(serverBase(kc) + path);
-  const opts: RequestOptions & { rejectUnauthorized?: boolean } = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
+async function open(conn: ApiConnection, path: string, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
+  const url = apiUrl(conn, path);
+  const opts = await nodeRequestOptions(conn, 'GET');
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(url, { ...opts, signal }, resolve);
@@ -64,8 +72,8 @@ async function failure(res: IncomingMessage, path: string): Promise<KubeApiError
   return new KubeApiError(res.statusCode ?? 0, reason, message);
 }
 
-export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
-  const res = await open(kc, path, signal, timeoutMs);
+export async function getJson(conn: ApiConnection, path: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
+  const res = await open(conn, path, signal, timeoutMs);
   if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) throw await failure(res, path);
   const text = await readAll(res);
   try {
@@ -76,8 +84,8 @@ export async function getJson(kc: KubeConfig, path: string, signal: AbortSignal,
 }
 
 /** Opens a watch; resolves with the streaming response once the server answered 200. */
-export async function openStream(kc: KubeConfig, path: string, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
-  const res = await open(kc, path, signal, timeoutMs);
+export async function openStream(conn: ApiConnection, path: string, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
+  const res = await open(conn, path, signal, timeoutMs);
   if (res.statusCode !== 200) throw await failure(res, path);
   return res;
 }

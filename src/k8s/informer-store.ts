@@ -36,15 +36,24 @@ export class InformerStore<T extends KubernetesObject> {
     return this.objects.size;
   }
 
-  /** Replaces everything with a fresh list; returns what changed (by resourceVersion). */
+  /**
+   * Replaces everything with a fresh list; returns what changed (by resourceVersion). An object
+   * whose resourceVersion did not change keeps its stored copy: no consumer hears of the new one,
+   * so the old one is what they last saw (and a transform's one-time hand-over stays consistent).
+   */
   replace(items: readonly T[]): InformerEvent<T>[] {
     const next = new Map<string, T>();
-    for (const obj of items) next.set(keyOf(obj), obj);
     const events: InformerEvent<T>[] = [];
-    for (const [key, obj] of next) {
+    for (const obj of items) {
+      const key = keyOf(obj);
       const old = this.objects.get(key);
       if (old === undefined) events.push({ type: 'add', object: obj });
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) events.push({ type: 'update', object: obj, old });
+      else {
+        next.set(key, old);
+        continue;
+      }
+      next.set(key, obj);
     }
     for (const [key, old] of this.objects) {
       if (!next.has(key)) events.push({ type: 'delete', object: old, old });

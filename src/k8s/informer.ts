@@ -4,12 +4,15 @@
 // serving and then emits the difference as one batch; errors, stream ends and silent streams
 // re-watch from the last resourceVersion with backoff; a periodic relist heals missed events.
 // client-node's own informer, by contrast, stops for good on any non-410 error and never asks for
-// bookmarks. Transport: client-node's KubeConfig for credentials/TLS, node:http(s) for streaming.
+// bookmarks. Transport: an ApiConnection for credentials/TLS, node:http(s) for streaming. An
+// optional transform reduces each object to what its consumer reads before it is stored: most of
+// a real object's bytes are managedFields and the last-applied annotation, which nothing reads.
 
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getJson, KubeApiError, openStream } from './api-transport.js';
+import type { ApiConnection } from './connection.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { InformerStore, type InformerEvent } from './informer-store.js';
 
@@ -50,8 +53,8 @@ const systemClock: InformerClock = {
   },
 };
 
-export interface InformerOptions {
-  readonly kubeConfig: KubeConfig;
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
+  readonly connection: ApiConnection;
   readonly path: ResourcePath;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
@@ -71,6 +74,13 @@ export interface InformerOptions {
   readonly pageSize?: number;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
+  /**
+   * Applied to every listed or watched object, as decoded, before it is stored or handed on (like
+   * client-go's SetTransform), to keep only what the consumer reads; it may reuse or change the
+   * object. The result must keep metadata.name, namespace and resourceVersion. Without it the
+   * decoded object is stored as is.
+   */
+  readonly transform?: (obj: KubernetesObject) => T;
 }
 
 type WatchOutcome =
@@ -121,7 +131,7 @@ export class Informer<T extends KubernetesObject> {
   private lastState: InformerState['state'] | null = null;
   private syncWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
-  constructor(private readonly opts: InformerOptions) {
+  constructor(private readonly opts: InformerOptions<T>) {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF, this.random);
@@ -338,7 +348,7 @@ export class Informer<T extends KubernetesObject> {
       const q = this.selectorQuery();
       q.set('limit', String(this.opts.pageSize ?? 500));
       if (cont !== '') q.set('continue', cont);
-      const body = (await getJson(this.opts.kubeConfig, `${this.basePath}?${q.toString()}`, controller.signal, timeoutMs)) as ListBody;
+      const body = (await getJson(this.opts.connection, `${this.basePath}?${q.toString()}`, controller.signal, timeoutMs)) as ListBody;
       if (!Array.isArray(body.items) || typeof body.metadata?.resourceVersion !== 'string') {
         throw new KubeApiError(200, '', `list ${this.basePath}: answer is not a list`);
       }
@@ -346,10 +356,10 @@ export class Informer<T extends KubernetesObject> {
       // Built-in lists leave apiVersion/kind off their items; watch events carry them: make them agree.
       const kind = typeof body.kind === 'string' ? body.kind.replace(/List$/, '') : undefined;
       const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : undefined;
-      for (const item of body.items as T[]) {
+      for (const item of body.items as KubernetesObject[]) {
         if (item.kind === undefined && kind !== undefined) item.kind = kind;
         if (item.apiVersion === undefined && apiVersion !== undefined) item.apiVersion = apiVersion;
-        items.push(item);
+        items.push(this.decoded(item));
       }
       cont = typeof body.metadata.continue === 'string' ? body.metadata.continue : '';
       if (cont === '') break;
@@ -367,6 +377,11 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
+  /** The decoded API object as stored: transformed, or as is (it is the API's JSON for T). */
+  private decoded(obj: KubernetesObject): T {
+    return this.opts.transform !== undefined ? this.opts.transform(obj) : (obj as T);
+  }
+
   private watchTimeoutSeconds(): number {
     const t = this.opts.watchTimeoutSeconds ?? 300;
     return Math.max(1, Math.floor(t * (1 + this.random())));
@@ -381,7 +396,7 @@ export class Informer<T extends KubernetesObject> {
     q.set('timeoutSeconds', String(this.watchTimeoutSeconds()));
     let res: IncomingMessage;
     try {
-      res = await openStream(this.opts.kubeConfig, `${this.basePath}?${q.toString()}`, controller.signal, this.opts.requestTimeoutMs ?? 30_000);
+      res = await openStream(this.opts.connection, `${this.basePath}?${q.toString()}`, controller.signal, this.opts.requestTimeoutMs ?? 30_000);
     } catch (err) {
       if (this.stopped) return { kind: 'stopped' };
       if (this.resyncDue) return { kind: 'resync' };
@@ -456,7 +471,7 @@ export class Informer<T extends KubernetesObject> {
       return { kind: 'error', error: new Error(`watch ${this.basePath}: event without object/resourceVersion`) };
     }
     if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
-      const change = this.store.apply(event.type, obj as T);
+      const change = this.store.apply(event.type, this.decoded(obj as KubernetesObject));
       if (change !== null) batch.push(change);
     } else if (event.type !== 'BOOKMARK') {
       return { kind: 'error', error: new Error(`watch ${this.basePath}: unknown event type ${String(event.type)}`) };

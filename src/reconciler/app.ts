@@ -4,12 +4,13 @@
 
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CacheFactory, ResourceCache } from './caches.js';
 import { Informer } from '../k8s/informer.js';
-import { loadKubeConfig } from '../k8s/kubeconfig.js';
+import type { ApiConnection } from '../k8s/connection.js';
+import { loadApiConnection } from '../k8s/kubeconfig-lite.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ReconcilerConfig } from './config.js';
 import { Controller } from './controller.js';
@@ -24,8 +25,8 @@ export interface ReconcilerAppOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock?: Clock;
-  /** Overrides the KubeConfig loading per cluster id (tests). */
-  readonly kubeConfigFor?: (clusterId: string) => KubeConfig;
+  /** Overrides the API connection per cluster id (tests). */
+  readonly connectionFor?: (clusterId: string) => ApiConnection;
   readonly cacheFactory?: CacheFactory;
   readonly probeIntervalMs?: number;
   readonly requestTimeoutMs?: number;
@@ -44,19 +45,23 @@ export class ReconcilerApp {
     const clock = opts.clock ?? systemClock;
     this.metrics = new ReconcilerMetrics(opts.registry);
     this.identity = config.leaderElection.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const kubeConfigs = new Map(config.clusters.map((c) => [c.id, opts.kubeConfigFor?.(c.id) ?? loadKubeConfig({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) })]));
+    // Our own kubeconfig reader; only exec/auth-provider users make it load client-node.
+    const connections = new Map(
+      config.clusters.map((c) => [
+        c.id,
+        opts.connectionFor?.(c.id) ??
+          loadApiConnection({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) }),
+      ]),
+    );
     const rests = new Map(
-      config.clusters.map((c) => {
-        const kc = kubeConfigs.get(c.id) as KubeConfig;
-        return [c.id, new KubeRest(kc, { timeoutMs: opts.requestTimeoutMs ?? 10_000 })];
-      }),
+      config.clusters.map((c) => [c.id, new KubeRest(connections.get(c.id) as ApiConnection, { timeoutMs: opts.requestTimeoutMs ?? 10_000 })]),
     );
     const cacheFactory: CacheFactory =
       opts.cacheFactory ??
       ((cluster, spec) =>
         // The informer hands out the API server's JSON as is; only the static type differs.
         new Informer<KubernetesObject>({
-          kubeConfig: kubeConfigs.get(cluster) as KubeConfig,
+          connection: connections.get(cluster) as ApiConnection,
           path: spec.path,
           ...(spec.labelSelector !== undefined ? { labelSelector: spec.labelSelector } : {}),
           logger: logger.child({ cluster }),

@@ -1,12 +1,12 @@
 // A small JSON REST client for the handful of writes and reads the reconciler makes, authenticated
-// through client-node's KubeConfig (tokens, client certificates, CA, exec plugins). It exists
+// through an ApiConnection (tokens, client certificates, CA; exec plugins via client-node). It exists
 // because the reconciler needs raw objects (no typed-model conversion), the status subresource
 // and plain 409/404 handling for every kind, including custom resources.
 
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError } from '../k8s/api-transport.js';
+import { KubeApiError, nodeRequestOptions } from '../k8s/api-transport.js';
+import { apiUrl, type ApiConnection } from '../k8s/connection.js';
 import type { KubeObject } from './objects.js';
 
 export { KubeApiError };
@@ -32,16 +32,12 @@ export interface KubeRestOptions {
 }
 
 export class KubeRest {
-  private readonly server: URL;
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly connection: ApiConnection,
     private readonly opts: KubeRestOptions = {},
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -78,16 +74,14 @@ export class KubeRest {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const url = new URL(path, this.server);
-    const options: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    const isHttps = url.protocol === 'https:';
-    if (!isHttps) delete options.agent;
+    const url = apiUrl(this.connection, path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    if (payload !== undefined) {
-      options.headers = { ...options.headers, 'Content-Type': 'application/json', 'Content-Length': String(payload.length) };
-    }
-    const transport = isHttps ? https : http;
+    const options = await nodeRequestOptions(
+      this.connection,
+      method,
+      payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {},
+    );
+    const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, options, (res) => {
         const chunks: Buffer[] = [];

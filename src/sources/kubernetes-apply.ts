@@ -1,6 +1,9 @@
-// Applies one informer batch of ServiceImport, EndpointSlice or Namespace events to the
-// SnapshotStore, converting each object on arrival. An object that does not convert is reported
-// and treated as absent, so an update that makes a good object bad removes its old record.
+// Converts each ServiceImport, EndpointSlice or Namespace as the informer decodes it, and applies
+// one informer batch of such converted objects to the SnapshotStore. The informer keeps only the
+// object's identity (what its list/watch bookkeeping needs); the converted record is handed to the
+// SnapshotStore once and dropped from the informer's copy, so the raw API objects (managedFields,
+// last-applied annotations and all) are never retained. An object that does not convert is
+// reported and treated as absent, so an update that makes a good object bad removes its old record.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { InformerEvent } from '../k8s/informer.js';
@@ -19,16 +22,22 @@ export interface SkippedObject {
   readonly severity: 'invalid' | 'ignored';
 }
 
-type Outcome = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly severity: SkippedObject['severity'] };
+export type ConversionOutcome =
+  | { readonly ok: true; readonly upsert: (store: SnapshotStore) => void }
+  | { readonly ok: false; readonly reason: string; readonly severity: SkippedObject['severity'] };
+
+/** What the source's informers store of an object. */
+export interface ConvertedObject extends KubernetesObject {
+  /** The conversion, until applyBatch hands it to the SnapshotStore (then undefined). */
+  converted?: ConversionOutcome;
+}
 
 interface KindRules {
   readonly kind: string;
-  /** Stores the converted record, or says why it cannot be served. */
-  put(store: SnapshotStore, obj: unknown): Outcome;
+  /** The converted record (as a way to store it), or why it cannot be served. */
+  convert(obj: unknown): ConversionOutcome;
   remove(store: SnapshotStore, namespace: string, name: string): void;
 }
-
-const OK: Outcome = { ok: true };
 
 /** Rules for a kind whose conversion either gives a record to store or an error. */
 function plainRules<T>(
@@ -39,11 +48,11 @@ function plainRules<T>(
 ): KindRules {
   return {
     kind,
-    put(store, obj) {
+    convert(obj) {
       const c = convert(obj);
       if (!c.ok) return { ok: false, reason: c.error, severity: 'invalid' };
-      upsert(store, c.record);
-      return OK;
+      const record = c.record;
+      return { ok: true, upsert: (store) => upsert(store, record) };
     },
     remove,
   };
@@ -58,11 +67,11 @@ const RULES: Readonly<Record<WatchedResource, KindRules>> = {
   ),
   endpointslices: {
     kind: 'EndpointSlice',
-    put(store, obj) {
+    convert(obj) {
       const c = toSliceRecord(obj);
       if (c.ok) {
-        store.upsertSlice(c.record);
-        return OK;
+        const record = c.record;
+        return { ok: true, upsert: (store) => store.upsertSlice(record) };
       }
       return 'ignored' in c ? { ok: false, reason: c.ignored, severity: 'ignored' } : { ok: false, reason: c.error, severity: 'invalid' };
     },
@@ -76,23 +85,45 @@ const RULES: Readonly<Record<WatchedResource, KindRules>> = {
   ),
 };
 
+/** The informer transform for one resource: converts the decoded object, keeps only its identity. */
+export function convertOnArrival(resource: WatchedResource): (obj: KubernetesObject) => ConvertedObject {
+  const rules = RULES[resource];
+  return (obj) => {
+    const meta = obj.metadata;
+    return {
+      metadata: { name: meta?.name, namespace: meta?.namespace, resourceVersion: meta?.resourceVersion },
+      converted: rules.convert(obj),
+    };
+  };
+}
+
 /** Applies the events (not committing); calls `onSkipped` for each object left out. */
 export function applyBatch(
   store: SnapshotStore,
   resource: WatchedResource,
-  events: readonly InformerEvent<KubernetesObject>[],
+  events: readonly InformerEvent<ConvertedObject>[],
   onSkipped: (skipped: SkippedObject) => void,
 ): void {
   const rules = RULES[resource];
   for (const event of events) {
     const namespace = event.object.metadata?.namespace ?? '';
     const name = event.object.metadata?.name ?? '';
+    const outcome = event.object.converted;
+    // Handed over once: the store now holds the record, the informer only the identity. (Set to
+    // undefined rather than deleted, which would make V8 store the object as a slower, bigger map.)
+    event.object.converted = undefined;
     if (event.type === 'delete') {
       rules.remove(store, namespace, name);
       continue;
     }
-    const outcome = rules.put(store, event.object);
-    if (outcome.ok) continue;
+    if (outcome === undefined) {
+      // Already applied (the informer emitted this same object before): nothing new to store.
+      continue;
+    }
+    if (outcome.ok) {
+      outcome.upsert(store);
+      continue;
+    }
     rules.remove(store, namespace, name);
     onSkipped({ kind: rules.kind, namespace, name, reason: outcome.reason, severity: outcome.severity });
   }

@@ -2,10 +2,10 @@
 // group offers it, else v1alpha1. Retries with backoff while the API cannot be reached or the
 // group is missing (the MCS CRDs may be installed after us), until it answers or is aborted.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getJson, KubeApiError } from '../k8s/api-transport.js';
 import type { Backoff } from '../k8s/backoff.js';
+import type { ApiConnection } from '../k8s/connection.js';
 import type { InformerClock } from '../k8s/informer.js';
 import { MCS_GROUP } from './convert.js';
 
@@ -25,7 +25,7 @@ export function chooseImportVersion(group: unknown): ImportVersion | null {
 }
 
 export interface DiscoveryOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: ApiConnection;
   readonly logger: Logger;
   readonly clock: InformerClock;
   readonly backoff: Backoff;
@@ -41,7 +41,7 @@ export async function discoverImportVersion(opts: DiscoveryOptions): Promise<Imp
   while (!opts.signal.aborted) {
     let failure: Error;
     try {
-      const version = chooseImportVersion(await getJson(opts.kubeConfig, path, opts.signal, opts.requestTimeoutMs));
+      const version = chooseImportVersion(await getJson(opts.connection, path, opts.signal, opts.requestTimeoutMs));
       if (version !== null) {
         opts.backoff.reset();
         return version;

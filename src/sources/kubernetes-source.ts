@@ -1,16 +1,17 @@
 // The Kubernetes API source of the multicluster plugin: three resilient informers (ServiceImports
 // in all namespaces, EndpointSlices carrying the MCS service-name label, Namespaces) feeding one
-// SnapshotStore, one commit per informer batch so equivalent updates publish nothing. It owns
-// when the data counts as synced (all three caches listed once) and as stale (an informer lost
-// the API; the data is kept and served, never flushed), and says both in logs and metrics.
+// SnapshotStore, one commit per informer batch so equivalent updates publish nothing; objects are
+// converted as they arrive and the informers keep only their identities. It owns when the data
+// counts as synced (all three caches listed once) and as stale (an informer lost the API; the
+// data is kept and served, never flushed), and says both in logs and metrics.
 
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
+import type { ApiConnection } from '../k8s/connection.js';
 import { Informer, type InformerClock, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
 import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
-import { applyBatch, type SkippedObject, type WatchedResource } from './kubernetes-apply.js';
+import { applyBatch, convertOnArrival, type ConvertedObject, type SkippedObject, type WatchedResource } from './kubernetes-apply.js';
 import { discoverImportVersion } from './kubernetes-discovery.js';
 import { registerSourceMetrics } from './kubernetes-metrics.js';
 import type { ObjectSnapshot, ObjectSource } from './model.js';
@@ -22,7 +23,7 @@ export type KubernetesInformerTuning = Partial<
 >;
 
 export interface KubernetesSourceOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: ApiConnection;
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly clock?: InformerClock;
@@ -43,7 +44,7 @@ export class KubernetesSource implements ObjectSource {
   private readonly store: SnapshotStore;
   private readonly logger: Logger;
   private readonly clock: InformerClock;
-  private readonly informers = new Map<WatchedResource, Informer<KubernetesObject>>();
+  private readonly informers = new Map<WatchedResource, Informer<ConvertedObject>>();
   private readonly syncedResources = new Set<WatchedResource>();
   /** Resources that lost the API, with the last time it answered for them. */
   private readonly staleSince = new Map<WatchedResource, number>();
@@ -55,7 +56,7 @@ export class KubernetesSource implements ObjectSource {
   private startedAt = 0;
 
   constructor(private readonly options: KubernetesSourceOptions) {
-    this.logger = options.logger.child({ source: 'kubernetes', server: options.kubeConfig.getCurrentCluster()?.server });
+    this.logger = options.logger.child({ source: 'kubernetes', server: options.connection.server.href.replace(/\/+$/, '') });
     this.clock = options.clock ?? systemClock;
     this.store = new SnapshotStore({
       onListenerError: (err) => this.logger.error({ err }, 'snapshot listener failed'),
@@ -115,7 +116,7 @@ export class KubernetesSource implements ObjectSource {
   private async discoverThenWatchImports(): Promise<void> {
     const tuning = this.options.informerOptions ?? {};
     const version = await discoverImportVersion({
-      kubeConfig: this.options.kubeConfig,
+      connection: this.options.connection,
       logger: this.logger,
       clock: this.clock,
       backoff: new Backoff(tuning.backoff ?? DEFAULT_BACKOFF),
@@ -130,13 +131,15 @@ export class KubernetesSource implements ObjectSource {
 
   /** Builds, wires and starts one informer. */
   private run(resource: WatchedResource, path: ResourcePath, labelSelector?: string): void {
-    const informer = new Informer<KubernetesObject>({
-      kubeConfig: this.options.kubeConfig,
+    const informer = new Informer<ConvertedObject>({
+      connection: this.options.connection,
       path,
       ...(labelSelector !== undefined ? { labelSelector } : {}),
       logger: this.logger,
       clock: this.clock,
       ...this.options.informerOptions,
+      // Objects are converted as they arrive; the informer keeps their identity only.
+      transform: convertOnArrival(resource),
     });
     this.informers.set(resource, informer);
     informer.onBatch((events) => {

@@ -4,7 +4,7 @@
 
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
+import { loadApiConnection } from '../../src/k8s/kubeconfig-lite.js';
 import type { ObjectSnapshot } from '../../src/sources/model.js';
 import { KubernetesSource } from '../../src/sources/kubernetes-source.js';
 import { waitUntil } from '../fake-apiserver/index.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function newSource(metrics = new Registry(), logger = logSink('warn').logger): KubernetesSource {
-  const s = new KubernetesSource({ kubeConfig: loadKubeConfig({ path: cluster.kubeconfig() }), logger, metrics, informerOptions: FAST });
+  const s = new KubernetesSource({ connection: loadApiConnection({ path: cluster.kubeconfig() }), logger, metrics, informerOptions: FAST });
   sources.push(s);
   return s;
 }

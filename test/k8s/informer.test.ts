@@ -9,7 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeApiServer, waitUntil, type FakeApiServer, type FakeApiServerOptions } from '../fake-apiserver/index.js';
-import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
+import { loadApiConnection } from '../../src/k8s/kubeconfig-lite.js';
 import { Informer, type InformerEvent, type InformerOptions, type InformerState } from '../../src/k8s/informer.js';
 
 const logger = pino({ level: 'silent' });
@@ -42,9 +42,9 @@ describe('Informer', () => {
     const a = (api = await startFakeApiServer({ bookmarkIntervalMs: 50, ...serverOpts }));
     const dir = mkdtempSync(join(tmpdir(), 'informer-test-'));
     dirs.push(dir);
-    const kubeConfig = loadKubeConfig({ path: a.writeKubeconfig(dir) });
+    const connection = loadApiConnection({ path: a.writeKubeconfig(dir) });
     const inf = (informer = new Informer<KubernetesObject>({
-      kubeConfig,
+      connection,
       path: { group: '', version: 'v1', plural: 'services', namespace: 'default' },
       labelSelector: 'app=web',
       logger,
@@ -110,6 +110,30 @@ describe('Informer', () => {
     expect(w?.path).toMatch(/allowWatchBookmarks=true/);
     expect(w?.path).toMatch(/timeoutSeconds=\d+/);
     expect(w?.path).toMatch(/labelSelector=app%3Dweb/);
+  });
+
+  it('stores and hands on listed and watched objects as the transform left them', async () => {
+    const seen: string[] = [];
+    const transform = (obj: KubernetesObject): KubernetesObject => {
+      seen.push(obj.metadata?.name ?? '');
+      delete obj.metadata?.annotations?.['big'];
+      return obj;
+    };
+    const { a, inf, batches } = await setup({}, { transform });
+    const withBig = (name: string): ReturnType<typeof svc> => {
+      const s = svc(name);
+      s.metadata['annotations'] = { big: 'x'.repeat(1000), small: 'kept' };
+      return s;
+    };
+    a.create(withBig('listed'));
+    await startWatching(a, inf);
+    a.create(withBig('watched'));
+    await waitUntil(() => batches.length === 2, 'the watched add');
+    for (const name of ['listed', 'watched']) {
+      expect(inf.get('default', name)?.metadata?.annotations).toEqual({ small: 'kept' });
+    }
+    expect(batches.flat().map((e) => e.object.metadata?.annotations)).toEqual([{ small: 'kept' }, { small: 'kept' }]);
+    expect(seen).toEqual(['listed', 'watched']);
   });
 
   it('on 410 relists while the old store keeps serving, then emits the difference in one batch', async () => {

@@ -1,11 +1,12 @@
-// Chooses the object source a multicluster block reads from. The Kubernetes client config is
+// Chooses the object source a multicluster block reads from. The Kubernetes API connection is
 // built here, at setup time, so a missing kubeconfig file, an unknown context or an in-cluster
 // environment without its service account is a ConfigError at the Corefile line, before binding.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConfigError, type Directive } from '../../corefile/types.js';
-import { KubeconfigError, loadKubeConfig } from '../../k8s/kubeconfig.js';
+import type { ApiConnection } from '../../k8s/connection.js';
+import { KubeconfigError } from '../../k8s/kubeconfig.js';
+import { loadApiConnection } from '../../k8s/kubeconfig-lite.js';
 import { KubernetesSource } from '../../sources/kubernetes-source.js';
 import type { ObjectSource } from '../../sources/model.js';
 import { ObjectsFileSource } from '../../sources/objects-file.js';
@@ -25,7 +26,7 @@ export function createObjectSource(options: MulticlusterOptions, d: Directive, d
     case 'kubeconfig':
     case 'in-cluster':
       return new KubernetesSource({
-        kubeConfig: kubeConfigFor(source, d, deps.runtime.env),
+        connection: connectionFor(source, d, deps.runtime.env),
         logger: deps.logger,
         metrics: deps.runtime.metrics,
         ...(deps.runtime.kubernetesInformer !== undefined ? { informerOptions: deps.runtime.kubernetesInformer } : {}),
@@ -33,15 +34,15 @@ export function createObjectSource(options: MulticlusterOptions, d: Directive, d
   }
 }
 
-function kubeConfigFor(
+function connectionFor(
   source: Extract<SourceOptions, { kind: 'kubeconfig' | 'in-cluster' }>,
   d: Directive,
   env: Runtime['env'],
-): KubeConfig {
+): ApiConnection {
   try {
     return source.kind === 'kubeconfig'
-      ? loadKubeConfig({ path: source.path, ...(source.context !== null ? { context: source.context } : {}) })
-      : loadKubeConfig({ env });
+      ? loadApiConnection({ path: source.path, ...(source.context !== null ? { context: source.context } : {}) })
+      : loadApiConnection({ env });
   } catch (err) {
     if (!(err instanceof KubeconfigError)) throw err;
     // Point at the `kubeconfig` line when there is one, else at `multicluster` itself.
