@@ -49,12 +49,25 @@ describe('query log JSON line', () => {
   it.each(cases)('$what: same fields, order and values as pino', ({ e, msg }) => {
     const ours = sinkLogger();
     const theirs = sinkLogger();
-    new QueryLogWriter(ours.logger).write(e, msg);
+    const writer = new QueryLogWriter(ours.logger);
+    writer.write(e, msg);
+    writer.flush();
     theirs.logger.info(e, msg);
     expect(ours.lines).toHaveLength(1);
     const strip = (l: string): string => l.replace(/"time":\d+/, '"time":0');
     expect(strip(ours.lines[0]!)).toBe(strip(theirs.lines[0]!));
     expect(JSON.parse(ours.lines[0]!)).toMatchObject({ ...e, msg, level: 30, app: 'clusterset-dns', plugin: 'log' });
+  });
+
+  it('writes the lines of one event-loop turn together, in order, at the end of the turn', async () => {
+    const chunks: string[] = [];
+    const logger = pino({ base: null }, { write: (c: string) => chunks.push(c) } as never);
+    const writer = new QueryLogWriter(logger);
+    for (let id = 1; id <= 3; id++) writer.write({ ...entry, id }, `q${id}`);
+    expect(chunks).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([1, 2, 3]);
   });
 
   it('is off when the logger level leaves info out', () => {

@@ -37,13 +37,33 @@ export class QueryLogWriter {
     return this.#logger.isLevelEnabled('info');
   }
 
+  /** Lines written since the last flush; one write per event-loop turn instead of one per query. */
+  #pending = '';
+  #scheduled = false;
+  readonly #flushSoon = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  /** Writes what is pending now (at the end of a loop turn, when it grows large, at stop). */
+  flush(): void {
+    if (this.#pending === '') return;
+    const text = this.#pending;
+    this.#pending = '';
+    this.#destination.write(text);
+  }
+
   write(e: LogEntry, msg: string): void {
-    this.#destination.write(
+    this.#pending +=
       `{"level":${INFO},"time":${Date.now()}${this.#bindings}` +
         `,"remote":${jsonString(e.remote)},"port":${e.port},"id":${e.id},"type":${jsonString(e.type)},"class":${jsonString(e.class)}` +
         `,"name":${jsonString(e.name)},"proto":${jsonString(e.proto)},"size":${e.size},"do":${e.do},"bufsize":${e.bufsize}` +
         `,"rcode":${jsonString(e.rcode)},"rflags":${jsonString(e.rflags)},"rsize":${e.rsize},"duration":${e.duration}` +
-        `,"opcode":${jsonString(e.opcode)},"msg":${JSON.stringify(msg)}}\n`,
-    );
+        `,"opcode":${jsonString(e.opcode)},"msg":${JSON.stringify(msg)}}\n`;
+    if (this.#pending.length >= 16_384) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushSoon);
+    }
   }
 }

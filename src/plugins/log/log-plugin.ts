@@ -37,6 +37,10 @@ export class LogPlugin implements Plugin {
     this.#writer = new QueryLogWriter(logger);
   }
 
+  async stop(): Promise<void> {
+    this.#writer.flush();
+  }
+
   #ruleFor(qname: string): LogRule | undefined {
     for (const r of this.rules) if (under(qname, r.name)) return r;
     return undefined;
