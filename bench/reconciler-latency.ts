@@ -1,8 +1,10 @@
-// Reconciler latency on loopback: time from a change in a provider cluster to the changed object in
-// the consumer cluster, p50/p99 over sequential changes, at 100 and 1,000 exports.
-//   npx tsx bench/reconciler-latency.ts [changes=100]
+// Issue 6's benchmark, on loopback: time from a change in a provider cluster to the changed DNS
+// answer of a clusterset-dns that reads the consumer cluster's API (and, on the way, to the
+// changed object in the consumer), p50/p99 over sequential changes, at 100 and 1,000 exports.
+//   BENCH=reconciler npm run bench      (BENCH_CHANGES=100, BENCH_EXPORTS=100,1000)
 // Two kinds of change: an endpoint change in an exported Service's EndpointSlice (-> imported
-// slice updated in the consumer) and a new ServiceExport (-> imported slice created).
+// slice updated in the consumer -> the new pod's per-endpoint name answers) and a new
+// ServiceExport (-> ServiceImport with spec.ips in the consumer -> the service name answers).
 
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,53 @@ import { Registry } from 'prom-client';
 import { ReconcilerApp } from '../src/reconciler/app.js';
 import { parseConfigObject } from '../src/reconciler/config.js';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../test/fake-apiserver/index.js';
+import dgram from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import dnsPacket from 'dns-packet';
+import { DnsApp } from '../src/cli/dns-app.js';
+import { createOperations } from '../src/ops/create-operations.js';
+import { systemClock } from '../src/plugins/setup-context.js';
+
+/** A clusterset-dns in this process, reading the consumer cluster's API. */
+async function startDns(dir: string, kubeconfig: string): Promise<{ app: DnsApp; port: number }> {
+  const corefilePath = join(dir, 'Corefile');
+  const text = `clusterset.local {\n  bind 127.0.0.1\n  multicluster {\n    kubeconfig ${kubeconfig}\n    startup_timeout 60s\n  }\n}\n`;
+  writeFileSync(corefilePath, text);
+  const logger = pino({ level: 'silent' });
+  const metrics = new Registry();
+  const ops = createOperations({ logger, registry: metrics, build: { version: 'bench', revision: 'bench' }, processMetrics: false });
+  const app = new DnsApp({ corefilePath, dnsPort: 0, runtime: { logger, metrics, clock: systemClock, env: {}, ops } }, text);
+  await app.start();
+  return { app, port: app.server.addresses()[0]!.port };
+}
+
+/** The A records of `name` from 127.0.0.1:port over UDP ([] for NXDOMAIN/NODATA/timeouts). */
+function askA(sock: dgram.Socket, port: number, name: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    const id = Math.floor(Math.random() * 65536);
+    const timer = setTimeout(() => done([]), 500);
+    const onMessage = (m: Buffer): void => {
+      const p = dnsPacket.decode(m);
+      if (p.id !== id) return;
+      done((p.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
+    };
+    const done = (v: string[]): void => {
+      clearTimeout(timer);
+      sock.off('message', onMessage);
+      resolve(v);
+    };
+    sock.on('message', onMessage);
+    sock.send(dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
+  });
+}
+
+async function untilAnswer(sock: dgram.Socket, port: number, name: string, ok: (a: string[]) => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok(await askA(sock, port, name))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
 
 const NS = 'bench';
 const MCS = 'multicluster.x-k8s.io/v1alpha1';
@@ -71,13 +120,20 @@ async function run(exports: number, changes: number): Promise<void> {
     listen: { health: '', metrics: '' },
   });
   const app = new ReconcilerApp({ config, logger: pino({ level: 'silent' }), registry: new Registry() });
+  const dns = await startDns(dir, consumer.writeKubeconfig(dir, 'consumer-dns'));
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const t0 = Date.now();
   await app.start();
   await until(() => importedIp(consumer, `s${exports - 1}`) !== undefined && importedIp(consumer, 's0') !== undefined, 300_000);
   await until(() => consumer.list(MCS, 'ServiceImport', NS).length === exports, 300_000);
   const converge = Date.now() - t0;
+  const last = `s${exports - 1}.${NS}.svc.clusterset.local`;
+  await untilAnswer(sock, dns.port, last, (a) => a.length > 0, 300_000);
+  const convergeDns = Date.now() - t0;
 
   const endpointLat: number[] = [];
+  const endpointDns: number[] = [];
   for (let k = 0; k < changes; k++) {
     const i = Math.floor(Math.random() * exports);
     const next = ip(i, k + 1);
@@ -85,8 +141,11 @@ async function run(exports: number, changes: number): Promise<void> {
     provider.update(slice(`s${i}`, next));
     await until(() => importedIp(consumer, `s${i}`) === next, 30_000);
     endpointLat.push(performance.now() - start);
+    await untilAnswer(sock, dns.port, `${next.replace(/\./g, '-')}.provider.s${i}.${NS}.svc.clusterset.local`, (a) => a[0] === next, 30_000);
+    endpointDns.push(performance.now() - start);
   }
   const exportLat: number[] = [];
+  const exportDns: number[] = [];
   for (let k = 0; k < changes; k++) {
     const name = `new${k}`;
     provider.create(svc(name));
@@ -95,7 +154,11 @@ async function run(exports: number, changes: number): Promise<void> {
     provider.create(exp(name));
     await until(() => importedIp(consumer, name) !== undefined, 30_000);
     exportLat.push(performance.now() - start);
+    await untilAnswer(sock, dns.port, `${name}.${NS}.svc.clusterset.local`, (a) => a.length > 0, 30_000);
+    exportDns.push(performance.now() - start);
   }
+  sock.close();
+  await dns.app.shutdown();
   await app.stop();
   await provider.close();
   await consumer.close();
@@ -104,9 +167,11 @@ async function run(exports: number, changes: number): Promise<void> {
     const s = [...xs].sort((a, b) => a - b);
     return `p50 ${pct(s, 50).toFixed(1)} ms  p99 ${pct(s, 99).toFixed(1)} ms  max ${(s.at(-1) ?? NaN).toFixed(1)} ms  (n=${s.length})`;
   };
-  console.log(`exports=${exports}: initial convergence ${converge} ms`);
-  console.log(`  endpoint change -> consumer slice: ${fmt(endpointLat)}`);
-  console.log(`  new ServiceExport -> consumer slice: ${fmt(exportLat)}`);
+  console.log(`exports=${exports}: initial convergence ${converge} ms (objects), ${convergeDns} ms (DNS answers)`);
+  console.log(`  endpoint change -> consumer slice:       ${fmt(endpointLat)}`);
+  console.log(`  endpoint change -> DNS answer:           ${fmt(endpointDns)}`);
+  console.log(`  new ServiceExport -> consumer slice:     ${fmt(exportLat)}`);
+  console.log(`  new ServiceExport -> DNS answer:         ${fmt(exportDns)}`);
 }
 
 export async function main(): Promise<void> {
