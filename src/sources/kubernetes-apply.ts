@@ -7,8 +7,9 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { InformerEvent } from '../k8s/informer.js';
-import { toImportRecord, toNamespaceName, toSliceRecord, type Conversion } from './convert.js';
+import { LABEL_SERVICE_NAME, toImportRecord, toNamespaceName, toSliceRecord, type Conversion } from './convert.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import { triggerTimeOf } from './kubernetes-programming-latency.js';
 
 export type WatchedResource = 'serviceimports' | 'endpointslices' | 'namespaces';
 
@@ -30,6 +31,8 @@ export type ConversionOutcome =
 export interface ConvertedObject extends KubernetesObject {
   /** The conversion, until applyBatch hands it to the SnapshotStore (then undefined). */
   converted?: ConversionOutcome;
+  /** EndpointSlices: the change's trigger time and the slice's service, until measured. */
+  trigger?: { readonly time: number; readonly service: string } | undefined;
 }
 
 interface KindRules {
@@ -85,6 +88,12 @@ const RULES: Readonly<Record<WatchedResource, KindRules>> = {
   ),
 };
 
+function sliceTrigger(obj: KubernetesObject): ConvertedObject['trigger'] {
+  const time = triggerTimeOf(obj as Parameters<typeof triggerTimeOf>[0]);
+  const service = obj.metadata?.labels?.[LABEL_SERVICE_NAME];
+  return time === undefined || service === undefined ? undefined : { time, service: `${obj.metadata?.namespace ?? ''}/${service}` };
+}
+
 /** The informer transform for one resource: converts the decoded object, keeps only its identity. */
 export function convertOnArrival(resource: WatchedResource): (obj: KubernetesObject) => ConvertedObject {
   const rules = RULES[resource];
@@ -93,6 +102,7 @@ export function convertOnArrival(resource: WatchedResource): (obj: KubernetesObj
     return {
       metadata: { name: meta?.name, namespace: meta?.namespace, resourceVersion: meta?.resourceVersion },
       converted: rules.convert(obj),
+      trigger: resource === 'endpointslices' ? sliceTrigger(obj) : undefined,
     };
   };
 }

@@ -9,11 +9,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
 import type { ApiConnection } from '../k8s/connection.js';
-import { Informer, type InformerClock, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
+import { Informer, type InformerClock, type InformerEvent, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
 import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
 import { applyBatch, convertOnArrival, type ConvertedObject, type SkippedObject, type WatchedResource } from './kubernetes-apply.js';
 import { discoverImportVersion } from './kubernetes-discovery.js';
 import { registerSourceMetrics } from './kubernetes-metrics.js';
+import { programmingLatencyHistogram, serviceKind } from './kubernetes-programming-latency.js';
 import type { ObjectSnapshot, ObjectSource } from './model.js';
 import { SnapshotStore } from './snapshot-store.js';
 
@@ -49,6 +50,7 @@ export class KubernetesSource implements ObjectSource {
   /** Resources that lost the API, with the last time it answered for them. */
   private readonly staleSince = new Map<WatchedResource, number>();
   private readonly discoveryAbort = new AbortController();
+  private readonly programmingLatency: ReturnType<typeof programmingLatencyHistogram>;
   private discovering: Promise<void> | null = null;
   private unregisterMetrics: (() => void) | null = null;
   private started = false;
@@ -61,6 +63,7 @@ export class KubernetesSource implements ObjectSource {
     this.store = new SnapshotStore({
       onListenerError: (err) => this.logger.error({ err }, 'snapshot listener failed'),
     });
+    this.programmingLatency = programmingLatencyHistogram(options.metrics);
   }
 
   current(): ObjectSnapshot {
@@ -145,9 +148,25 @@ export class KubernetesSource implements ObjectSource {
     informer.onBatch((events) => {
       applyBatch(this.store, resource, events, (skipped) => this.reportSkipped(skipped));
       this.store.commit();
+      if (resource === 'endpointslices') this.observeProgramming(events);
     });
     informer.onState((state) => this.onState(resource, state));
     void informer.start();
+  }
+
+  /** After a batch of slices is published: how long since each change was triggered. */
+  private observeProgramming(events: readonly InformerEvent<ConvertedObject>[]): void {
+    const synced = this.synced();
+    const now = this.clock.now();
+    const imports = this.store.current().imports;
+    for (const e of events) {
+      const trigger = e.object.trigger;
+      if (trigger === undefined) continue;
+      e.object.trigger = undefined;
+      const imp = imports.get(trigger.service);
+      if (!synced || e.type === 'delete' || imp === undefined) continue;
+      this.programmingLatency.observe({ service_kind: serviceKind(imp.type) }, Math.max(0, now - trigger.time) / 1000);
+    }
   }
 
   private onState(resource: WatchedResource, state: InformerState): void {
