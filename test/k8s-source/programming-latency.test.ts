@@ -27,7 +27,7 @@ describe('DNS programming latency', () => {
     await h.start();
     const histogram = async (): Promise<Map<string, number>> => {
       const m = await h.runtime.metrics.getSingleMetric(METRIC)!.get();
-      return new Map(m.values.filter((v) => v.metricName === `${METRIC}_count`).map((v) => [String(v.labels['service_kind']), v.value]));
+      return new Map((m.values as { metricName?: string; labels: Record<string, unknown>; value: number }[]).filter((v) => v.metricName === `${METRIC}_count`).map((v) => [String(v.labels['service_kind']), v.value]));
     };
     expect(await histogram()).toEqual(new Map());
 
@@ -38,7 +38,7 @@ describe('DNS programming latency', () => {
     await follows(h, `10-3-0-1.west.web.apps.svc.${Z}`, 'NOERROR A 10.3.0.1');
     expect(await histogram()).toEqual(new Map([['headless_with_selector', 1], ['cluster_ip', 1]]));
     const m = await h.runtime.metrics.getSingleMetric(METRIC)!.get();
-    const sum = m.values.find((v) => v.metricName === `${METRIC}_sum` && v.labels['service_kind'] === 'headless_with_selector')!.value;
+    const sum = (m.values as { metricName?: string; labels: Record<string, unknown>; value: number }[]).find((v) => v.metricName === `${METRIC}_sum` && v.labels['service_kind'] === 'headless_with_selector')!.value;
     expect(sum).toBeGreaterThanOrEqual(1.5);
     expect(sum).toBeLessThan(60);
     await h.stop();
