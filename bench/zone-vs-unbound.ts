@@ -50,6 +50,8 @@ const fmt = formatPerf;
 
 export async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
+  // Enough queries in flight to keep either server busy (both get the same load).
+  const load = { clients: Number(process.env['BENCH_CLIENTS'] ?? 4), outstanding: Number(process.env['BENCH_OUTSTANDING'] ?? 200) };
   for (const cmd of ['dnsperf', 'dig']) {
     if (!(await hasCommand(cmd))) throw new Error(`${cmd} is needed: apt-get install dnsperf bind9-dnsutils`);
   }
@@ -80,11 +82,11 @@ export async function main(): Promise<void> {
       const file = join(dir, `${m.name.replace(/\W+/g, '-')}.txt`);
       // Warm-up, then the measured run.
       await dnsperf({ port: ourPort, file, seconds: 1, core: 1, useTaskset });
-      const r = await dnsperf({ port: ourPort, file, seconds, core: 1, useTaskset });
+      const r = await dnsperf({ port: ourPort, file, seconds, core: 1, useTaskset, ...load });
       let line = `${m.name.padEnd(16)} clusterset-dns ${fmt(r)}`;
       if (unbound !== null) {
         await dnsperf({ port: unboundPort, file, seconds: 1, core: 1, useTaskset });
-        const u = await dnsperf({ port: unboundPort, file, seconds, core: 1, useTaskset });
+        const u = await dnsperf({ port: unboundPort, file, seconds, core: 1, useTaskset, ...load });
         line += `\n${''.padEnd(16)} unbound        ${fmt(u)}\n${''.padEnd(16)} ratio          ${(r.qps / u.qps).toFixed(2)}x unbound`;
       }
       console.log(line);
