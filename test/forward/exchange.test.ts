@@ -17,28 +17,10 @@ import {
   truncating,
   type Behaviour,
 } from '../support/fake-upstream.js';
-import { forwardFrom, sleep } from './forward-helpers.js';
+import { forwardFrom, sleep, trackForwarding } from './forward-helpers.js';
 import { REFUSE_NEXT, clientSees, freeUdpPort, makeRequest, metricValue, testRuntime } from './plugin-harness.js';
 
-const upstreams: FakeUpstream[] = [];
-const plugins: ForwardPlugin[] = [];
-
-async function upstream(b: Behaviour): Promise<FakeUpstream> {
-  const u = await FakeUpstream.start(b);
-  upstreams.push(u);
-  return u;
-}
-
-function plugin(text: string, runtime = testRuntime()): ForwardPlugin {
-  const p = forwardFrom(text, runtime);
-  plugins.push(p);
-  return p;
-}
-
-afterEach(async () => {
-  for (const p of plugins.splice(0)) await p.stop();
-  for (const u of upstreams.splice(0)) await u.stop();
-});
+const { upstream, plugin } = trackForwarding();
 
 const nonQueries = (u: FakeUpstream) => u.queries.filter((q) => !(q.name === '.' && q.type === 2));
 

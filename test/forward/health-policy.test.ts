@@ -5,28 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rcodeReply } from '../../src/dns/reply.js';
 import type { ForwardPlugin } from '../../src/plugins/forward/forward-plugin.js';
 import { FakeUpstream, answeringA, silent, type Behaviour } from '../support/fake-upstream.js';
-import { forwardFrom, sleep, waitFor } from './forward-helpers.js';
+import { forwardFrom, sleep, trackForwarding, waitFor } from './forward-helpers.js';
 import { REFUSE_NEXT, makeRequest, metricValue, testRuntime } from './plugin-harness.js';
 
-const upstreams: FakeUpstream[] = [];
-const plugins: ForwardPlugin[] = [];
-
-async function upstream(b: Behaviour): Promise<FakeUpstream> {
-  const u = await FakeUpstream.start(b);
-  upstreams.push(u);
-  return u;
-}
-
-function plugin(text: string, runtime = testRuntime()): ForwardPlugin {
-  const p = forwardFrom(text, runtime);
-  plugins.push(p);
-  return p;
-}
-
-afterEach(async () => {
-  for (const p of plugins.splice(0)) await p.stop();
-  for (const u of upstreams.splice(0)) await u.stop();
-});
+const { upstream, plugin } = trackForwarding();
 
 const isProbe = (q: { name: string; type: number }) => q.type === 2 && (q.name === '.' || q.name === 'health.example.');
 const realQueries = (u: FakeUpstream) => u.queries.filter((q) => !isProbe(q));
