@@ -17,6 +17,11 @@ export interface WriterSettings {
 
 const OPT_SIZE = 11;
 
+/** Buffer.copy without making a subarray view first (one allocation less per reply). */
+function copyBytes(src: Uint8Array, dst: Uint8Array, at: number, start: number, end: number): void {
+  Buffer.prototype.copy.call(src, dst, at, start, end);
+}
+
 /** The most bytes a reply to this query may have on this transport. */
 export function responseLimit(head: QueryHead, proto: Transport, bufsize: number): number {
   if (proto === 'tcp') return MAX_TCP_MESSAGE;
@@ -92,7 +97,7 @@ export function writeResponse(
   const out = Buffer.allocUnsafe(HEADER_SIZE + qLen + bodyLen + optLen);
   writeHeader(out, head, reply, truncated, settings, q === null ? 0 : 1, an, ns, ar + (optLen > 0 ? 1 : 0));
   if (q !== null) out.set(q, HEADER_SIZE);
-  if (wire !== null && bodyLen > 0) out.set(wire.subarray(bodyStart, bodyEnd), HEADER_SIZE + qLen);
+  if (wire !== null && bodyLen > 0) copyBytes(wire, out, HEADER_SIZE + qLen, bodyStart, bodyEnd);
   if (optLen > 0) writeOpt(out, HEADER_SIZE + qLen + bodyLen, settings.bufsize, reply.rcode, head.edns!.do);
   return out;
 }
@@ -117,7 +122,7 @@ function writeGathered(
   out.set(head.questionWire!, HEADER_SIZE);
   let p = HEADER_SIZE + qLen;
   for (let i = 0; i < keep; i++) {
-    out.set(wire.subarray(recs[i * 2]!, recs[i * 2 + 1]!), p);
+    copyBytes(wire, out, p, recs[i * 2]!, recs[i * 2 + 1]!);
     p += recs[i * 2 + 1]! - recs[i * 2]!;
   }
   if (optLen > 0) writeOpt(out, p, settings.bufsize, reply.rcode, head.edns!.do);

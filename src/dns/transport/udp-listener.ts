@@ -8,6 +8,14 @@ import type { PacketHandler, PacketMeta } from '../packet-handler.js';
 import { clientFamily, clientAddress, isWildcard } from './addresses.js';
 import { InflightCounter } from './inflight.js';
 
+function replyAddress(
+  address: string,
+  _family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 export interface ListenerOptions {
   readonly address: string;
   readonly port: number;
@@ -35,6 +43,9 @@ export class UdpListener {
       type,
       ipv6Only: false,
       reuseAddr: true,
+      // Replies only ever go back to the IP a datagram came from: skip dgram's per-send DNS
+      // lookup step (an isIP check and a nextTick for every reply).
+      lookup: replyAddress,
       ...(this.options.reusePort ? { reusePort: true } : {}),
     });
     socket.on('message', (msg, rinfo) => this.#onMessage(socket, msg, rinfo));
