@@ -7,6 +7,7 @@ import dns2 from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { makeHarness, type Harness } from '../support/harness.js';
+import { headlessImportYaml } from '../support/objects-yaml.js';
 
 const fixture = readFileSync(new URL('../fixtures/behaviour.yaml', import.meta.url), 'utf8');
 const Z = 'clusterset.local';
@@ -14,22 +15,7 @@ const WEB = `web.apps.svc.${Z}`;
 const DB = `db.apps.svc.${Z}`;
 
 function manyEndpoints(n: number): string {
-  const eps = Array.from({ length: n }, (_, i) => `  - {addresses: [10.8.${Math.floor(i / 200)}.${(i % 200) + 1}]}`).join('\n');
-  return `apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceImport
-metadata: {name: wide, namespace: apps}
-spec: {type: Headless}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: wide-1
-  namespace: apps
-  labels: {multicluster.kubernetes.io/service-name: wide, multicluster.kubernetes.io/source-cluster: east}
-addressType: IPv4
-endpoints:
-${eps}
-`;
+  return headlessImportYaml('wide', Array.from({ length: n }, (_, i) => ({ ip: `10.8.${Math.floor(i / 200)}.${(i % 200) + 1}` })));
 }
 
 describe('real clients over real sockets', () => {

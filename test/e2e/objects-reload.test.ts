@@ -6,6 +6,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeHarness, type Harness } from '../support/harness.js';
+import { headlessImportYaml } from '../support/objects-yaml.js';
 
 const Z = 'clusterset.local.';
 
@@ -19,21 +20,7 @@ kind: ServiceImport
 metadata: {name: web, namespace: apps}
 spec: {type: ClusterSetIP, ips: [${ip}], ports: [{name: http, port: 80}]}
 ---
-apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceImport
-metadata: {name: db, namespace: apps}
-spec: {type: Headless}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: db-1
-  namespace: apps
-  labels: {multicluster.kubernetes.io/service-name: db, multicluster.kubernetes.io/source-cluster: east}
-addressType: IPv4
-endpoints:
-${endpoints.map((e) => `  - {addresses: [${e}]}`).join('\n')}
-`;
+${headlessImportYaml('db', endpoints.map((e) => ({ ip: e })))}`;
 }
 
 async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, maxMs: number): Promise<{ value: T; ms: number }> {

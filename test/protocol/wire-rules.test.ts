@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../support/dns-format.js';
 import { makeHarness, type Harness } from '../support/harness.js';
+import { headlessImportYaml } from '../support/objects-yaml.js';
 import { opt, question, rawPacket } from '../support/raw-packets.js';
 
 const fixture = readFileSync(new URL('../fixtures/behaviour.yaml', import.meta.url), 'utf8');
@@ -11,23 +12,8 @@ const WEB = 'web.apps.svc.clusterset.local';
 
 /** A headless import with `n` ready endpoints, for answers that do not fit. */
 function bigHeadless(n: number): string {
-  const eps = Array.from({ length: n }, (_, i) => `  - {addresses: [10.9.${Math.floor(i / 250)}.${(i % 250) + 1}], hostname: pod-${i}}`).join('\n');
-  return `apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceImport
-metadata: {name: big, namespace: apps}
-spec: {type: Headless}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: big-1
-  namespace: apps
-  labels: {multicluster.kubernetes.io/service-name: big, multicluster.kubernetes.io/source-cluster: east}
-addressType: IPv4
-ports: [{name: http, port: 80}]
-endpoints:
-${eps}
-`;
+  const eps = Array.from({ length: n }, (_, i) => ({ ip: `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`, hostname: `pod-${i}` }));
+  return headlessImportYaml('big', eps, { ports: '[{name: http, port: 80}]' });
 }
 
 describe('wire rules', () => {
