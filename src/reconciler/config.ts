@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseGoDuration } from './duration.js';
+import { parseDuration } from '../corefile/duration.js';
 
 export type McsApiVersion = 'v1alpha1' | 'v1beta1';
 
@@ -130,7 +130,7 @@ function duration(v: unknown, field: string, fallbackMs: number, allowZero = fal
   if (typeof v !== 'string') {
     throw new ConfigError(field, `must be a duration string such as "60s" (got ${JSON.stringify(v)})`);
   }
-  const ms = parseGoDuration(v.trim());
+  const ms = parseDuration(v.trim());
   if (ms === null) throw new ConfigError(field, `"${v}" is not a duration (use a form like 60s, 1m30s, 500ms)`);
   if (ms < 0 || (!allowZero && ms === 0)) throw new ConfigError(field, 'must be greater than zero');
   return ms;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/reconciler/config.js';
-import { formatGoDuration, parseGoDuration } from '../../src/reconciler/duration.js';
+import { parseDuration } from '../../src/corefile/duration.js';
 
 const existing = new Set(['/etc/c1.kubeconfig', '/etc/c2.kubeconfig', '/base/rel.kubeconfig']);
 const opts = { fileExists: (p: string) => existing.has(p), baseDir: '/base' };
@@ -13,7 +13,7 @@ clusters:
     inCluster: true
 `;
 
-describe('parseGoDuration', () => {
+describe('config durations (the Corefile parser, shared)', () => {
   const cases: Array<[string, number | null]> = [
     ['60s', 60_000],
     ['15s', 15_000],
@@ -28,12 +28,7 @@ describe('parseGoDuration', () => {
     ['s', null],
   ];
   it.each(cases)('%j => %j', (text, ms) => {
-    expect(parseGoDuration(text)).toBe(ms);
-  });
-  it('formats back', () => {
-    expect(formatGoDuration(90_000)).toBe('90s');
-    expect(formatGoDuration(120_000)).toBe('2m');
-    expect(formatGoDuration(5)).toBe('5ms');
+    expect(parseDuration(text)).toBe(ms);
   });
 });
 
