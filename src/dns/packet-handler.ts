@@ -7,6 +7,7 @@ import { DEFAULT_BUFSIZE, QType, Rcode } from './constants.js';
 import { readQuery, type DropReason, type QueryHead } from './query-reader.js';
 import { rcodeReply, type Reply } from './reply.js';
 import type { Request, Transport } from './request.js';
+import { requestFromQuery } from './request-from-query.js';
 import { responseLimit, writeResponse, type WriterSettings } from './response-writer.js';
 import type { ZoneRouter } from './router.js';
 import type { ServerBlockRuntime } from './server-block.js';
@@ -53,20 +54,7 @@ export class PacketHandler {
     const block = route.block;
     const qtype = parsed.question.type;
     if (qtype === QType.AXFR || qtype === QType.IXFR) return this.#error(parsed, Rcode.REFUSED, meta, block.writer);
-    const req: Request = {
-      id: parsed.id,
-      flags: parsed.flags,
-      question: parsed.question,
-      questionWire: parsed.questionWire,
-      edns: parsed.edns,
-      proto: meta.proto,
-      family: meta.family,
-      remoteAddress: meta.remoteAddress,
-      remotePort: meta.remotePort,
-      server: block.server,
-      zone: route.zone,
-      raw: buf,
-    };
+    const req = requestFromQuery(parsed, buf, meta, { server: block.server, zone: route.zone });
     let reply: Reply | Promise<Reply>;
     try {
       reply = block.chain(req);

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { Registry } from 'prom-client';
 import { parseCorefile } from '../../src/corefile/parse.js';
 import { ConfigError, type Directive } from '../../src/corefile/types.js';
+import { requestFromQuery } from '../../src/dns/request-from-query.js';
 import { readQuery } from '../../src/dns/query-reader.js';
 import type { Reply } from '../../src/dns/reply.js';
 import type { Request, Transport } from '../../src/dns/request.js';
@@ -65,20 +66,7 @@ export function makeRequest(name: string, type: string, opts: RequestOptions = {
   if (opts.cd === true) raw[3] = raw[3]! | 0x10;
   const r = readQuery(raw);
   if (r.kind !== 'query') throw new Error(`not a query: ${r.kind}`);
-  return {
-    id: r.id,
-    flags: r.flags,
-    question: r.question,
-    questionWire: r.questionWire,
-    edns: r.edns,
-    proto: opts.proto ?? 'udp',
-    family: 4,
-    remoteAddress: '127.0.0.1',
-    remotePort: opts.remotePort ?? 40000,
-    server: 'dns://:53',
-    zone: '.',
-    raw,
-  };
+  return requestFromQuery(r, raw, { proto: opts.proto ?? 'udp', family: 4, remoteAddress: '127.0.0.1', remotePort: opts.remotePort ?? 40000 }, { server: 'dns://:53', zone: '.' });
 }
 
 /** What the client receives for `reply` (the real writer, bufsize 1232, RA set as forwarding blocks do). */

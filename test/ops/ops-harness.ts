@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseCorefile } from '../../src/corefile/parse.js';
 import type { Directive } from '../../src/corefile/types.js';
+import { requestFromQuery } from '../../src/dns/request-from-query.js';
 import { readQuery } from '../../src/dns/query-reader.js';
 import { wireReply, type Reply } from '../../src/dns/reply.js';
 import type { Request } from '../../src/dns/request.js';
@@ -75,20 +76,12 @@ export function request(name: string, type: string, opts: RequestOptions = {}): 
   const raw = encodeQuery(name, type, opts);
   const r = readQuery(raw);
   if (r.kind !== 'query') throw new Error(`not a query: ${r.kind}`);
-  return {
-    id: r.id,
-    flags: r.flags,
-    question: r.question,
-    questionWire: r.questionWire,
-    edns: r.edns,
-    proto: opts.proto ?? 'udp',
-    family: opts.family ?? 4,
-    remoteAddress: opts.remote ?? '127.0.0.1',
-    remotePort: 40000,
-    server: opts.server ?? 'dns://:53',
-    zone: opts.zone ?? '.',
+  return requestFromQuery(
+    r,
     raw,
-  };
+    { proto: opts.proto ?? 'udp', family: opts.family ?? 4, remoteAddress: opts.remote ?? '127.0.0.1', remotePort: 40000 },
+    { server: opts.server ?? 'dns://:53', zone: opts.zone ?? '.' },
+  );
 }
 
 /** A Reply carrying these records, encoded by dns-packet (names compressed as it does). */
