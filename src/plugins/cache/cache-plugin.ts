@@ -9,7 +9,7 @@ import { Flag, Rcode } from '../../dns/constants.js';
 import type { Reply } from '../../dns/reply.js';
 import type { Request } from '../../dns/request.js';
 import { inZone, longestZone } from '../../dns/zones.js';
-import { sameQuestion } from '../forward/reply-match.js';
+import { sameQuestion } from '../../dns/wire/reply-match.js';
 import type { Handler, Plugin } from '../plugin.js';
 import type { Clock } from '../setup-context.js';
 import { CacheEntry, type CacheType } from './cache-entry.js';

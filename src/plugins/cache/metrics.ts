@@ -2,7 +2,7 @@
 // view); `view` is always empty here, as CoreDNS reports it without the view plugin.
 
 import type { Counter, Registry } from 'prom-client';
-import { collectedGaugeFamily, counterFamily, type CollectedGauge } from '../forward/metric-family.js';
+import { collectedGaugeFamily, counterFamily, type CollectedGauge } from '../../ops/metric-family.js';
 import type { CacheType } from './cache-entry.js';
 
 type L = 'server' | 'zones' | 'view';

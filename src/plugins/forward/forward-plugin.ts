@@ -12,7 +12,7 @@ import type { Clock } from '../setup-context.js';
 import type { ForwardMetrics } from './metrics.js';
 import { makePolicy, pickRandom, type Policy, type PolicyName } from './policy.js';
 import { RandomIds } from './random-id.js';
-import { fullRcode } from './reply-match.js';
+import { fullRcode } from '../../dns/wire/reply-match.js';
 import type { StreamTls } from './stream-connection.js';
 import { Upstream, type Proto, type UpstreamAddress } from './upstream.js';
 import { inZone } from '../../dns/zones.js';

@@ -4,7 +4,7 @@
 
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { rcodeName } from '../../dns/constants.js';
-import { TIME_BUCKETS, counterFamily, histogramFamily } from './metric-family.js';
+import { TIME_BUCKETS, counterFamily, histogramFamily } from '../../ops/metric-family.js';
 
 const PROXY = 'forward';
 

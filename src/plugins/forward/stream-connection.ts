@@ -5,7 +5,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ConnectionClosed, ExchangeTimeout } from './exchange-errors.js';
-import { matchReply } from './reply-match.js';
+import { matchReply } from '../../dns/wire/reply-match.js';
 import type { Exchanged, UdpTarget } from './udp-exchange.js';
 
 /** TLS settings for DNS over TLS; null for plain TCP. */

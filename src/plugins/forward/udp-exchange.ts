@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram';
 import type { MessageLayout } from '../../dns/wire/layout.js';
 import { ExchangeTimeout } from './exchange-errors.js';
-import { matchReply } from './reply-match.js';
+import { matchReply } from '../../dns/wire/reply-match.js';
 
 export interface UdpTarget {
   readonly host: string;

@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { ExchangeTimeout } from './exchange-errors.js';
 import type { RandomIds } from './random-id.js';
 import { withId } from './random-id.js';
-import { matchReply } from './reply-match.js';
+import { matchReply } from '../../dns/wire/reply-match.js';
 import type { Exchanged, UdpTarget } from './udp-exchange.js';
 
 interface Pending {

@@ -2,9 +2,9 @@
 // a response with our ID and exactly our question (name compared case-insensitively, type, class),
 // and its records must be well-formed. Anything else is ignored by the caller, which keeps waiting.
 
-import { Flag, HEADER_SIZE } from '../../dns/constants.js';
-import { walkMessage, type MessageLayout } from '../../dns/wire/layout.js';
-import { WireError } from '../../dns/wire/names.js';
+import { Flag, HEADER_SIZE } from '../constants.js';
+import { walkMessage, type MessageLayout } from './layout.js';
+import { WireError } from './names.js';
 
 function foldAscii(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
