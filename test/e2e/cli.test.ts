@@ -81,7 +81,10 @@ describe('clusterset-dns CLI', () => {
     child = spawn(process.execPath, [bin, '-conf', `${dir}/Corefile`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    // Start-up under a loaded test run can take seconds: wait for the listeners (bounded).
+    for (let i = 0; i < 400 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('listening');
     const r = await dig(port, ['service1.provider-ns.svc.clusterset.local']);
     expect(r.answer).toEqual(['service1.provider-ns.svc.clusterset.local. 5 IN A 10.96.120.15']);
     const pod = await dig(port, ['web-db-0.cluster-east.web-db.provider-ns.svc.clusterset.local']);
