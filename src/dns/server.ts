@@ -116,27 +116,32 @@ export class DnsServer {
 
   async #open(entry: ListenPlanEntry): Promise<void> {
     const handler = new ClosablePacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger);
-    const udp = new UdpListener({ address: entry.address, port: entry.port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
-    await udp.start();
-    // Port 0 (tests): TCP takes the port UDP got.
-    const tcp = new TcpListener(
-      {
-        address: entry.address,
-        port: entry.port === 0 ? udp.port : entry.port,
-        ...(this.options.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.tcpIdleTimeoutMs }),
-        ...(this.options.tcpMaxConnections === undefined ? {} : { maxConnections: this.options.tcpMaxConnections }),
-      },
-      handler,
-      this.logger,
-    );
-    try {
-      await tcp.start();
-    } catch (err) {
-      await udp.stop();
-      throw err;
+    // Port 0 (tests): UDP picks a free port and TCP takes the same number; that number may be
+    // taken on the TCP side, so pick again a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      const udp = new UdpListener({ address: entry.address, port: entry.port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
+      await udp.start();
+      const tcp = new TcpListener(
+        {
+          address: entry.address,
+          port: entry.port === 0 ? udp.port : entry.port,
+          ...(this.options.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.tcpIdleTimeoutMs }),
+          ...(this.options.tcpMaxConnections === undefined ? {} : { maxConnections: this.options.tcpMaxConnections }),
+        },
+        handler,
+        this.logger,
+      );
+      try {
+        await tcp.start();
+      } catch (err) {
+        await udp.stop();
+        if (entry.port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
+        throw err;
+      }
+      this.#endpoints.set(planKey(entry), { address: entry.address, port: entry.port, handler, udp, tcp });
+      this.logger.info({ address: entry.address || '*', port: udp.port, zones: entry.blocks.flatMap((b) => b.zones) }, 'listening (udp+tcp)');
+      return;
     }
-    this.#endpoints.set(planKey(entry), { address: entry.address, port: entry.port, handler, udp, tcp });
-    this.logger.info({ address: entry.address || '*', port: udp.port, zones: entry.blocks.flatMap((b) => b.zones) }, 'listening (udp+tcp)');
   }
 
   /**
