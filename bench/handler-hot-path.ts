@@ -1,5 +1,7 @@
 // In-process cost of one query through the real packet handler (read, route, chain, write), per
 // answer kind, without sockets: the part of a query clusterset-dns itself controls.
+// BENCH_HOT_DIRECTIVES adds directives to the block, one per `;` (e.g. "log" or
+// "prometheus 127.0.0.1:0;log"), to see what each costs per query; the log goes to /dev/null.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,14 +34,16 @@ function objects(): string {
 export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'csdns-hot-'));
   writeFileSync(join(dir, 'objects.yaml'), objects());
-  writeFileSync(join(dir, 'Corefile'), `${Z}:53 {\n  multicluster {\n    objects objects.yaml\n  }\n}\n`);
-  const logger = pino({ level: 'silent' });
+  const extra = (process.env['BENCH_HOT_DIRECTIVES'] ?? '').split(';').map((d) => d.trim()).filter((d) => d !== '');
+  writeFileSync(join(dir, 'Corefile'), `${Z}:53 {\n${extra.map((d) => `  ${d}\n`).join('')}  multicluster {\n    objects objects.yaml\n  }\n}\n`);
+  // As the CLI makes it (synchronous writes), into /dev/null: what a logged query costs to build and write.
+  const logger = extra.length > 0 ? pino({ base: { app: 'clusterset-dns' } }, pino.destination({ dest: '/dev/null', sync: true })) : pino({ level: 'silent' });
   const metrics = new Registry();
   const ops = createOperations({ logger, registry: metrics, build: { version: 'bench', revision: 'bench' }, processMetrics: false });
   const runtime = { logger, metrics, clock: systemClock, env: {}, ops };
   const blocks = buildBlocks(loadCorefile(join(dir, 'Corefile'), {}, 53), { corefilePath: join(dir, 'Corefile'), dnsPort: 53, runtime });
   for (const b of blocks) for (const p of b.plugins) await p.start?.();
-  const handler = new PacketHandler(new ZoneRouter(blocks), { dropped: () => undefined, panicked: () => undefined }, logger);
+  const handler = new PacketHandler(new ZoneRouter(blocks), { dropped: () => undefined, panicked: () => undefined }, logger, 'dns://:53');
   const meta: PacketMeta = { proto: 'udp', family: 4, remoteAddress: '127.0.0.1', remotePort: 5353 };
   const q = (name: string, type: string): Buffer =>
     dnsPacket.encode({ type: 'query', id: 1, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as dnsPacket.RecordType }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as dnsPacket.Answer] });
@@ -53,7 +57,7 @@ export async function main(): Promise<void> {
     ['NXDOMAIN', many((i) => q(`missing${i}.bench.svc.${Z}`, 'A'))],
     ['REFUSED', many((i) => q(`host${i}.example.com`, 'A'))],
   ];
-  console.log(`handler hot path, node ${process.version} (in-process, no sockets)`);
+  console.log(`handler hot path, node ${process.version} (in-process, no sockets)${extra.length > 0 ? `, with ${extra.join('; ')}` : ''}`);
   for (const [name, pkts] of cases) {
     const run = (n: number): void => {
       for (let i = 0; i < n; i++) handler.handle(Buffer.from(pkts[i % pkts.length]!), meta);

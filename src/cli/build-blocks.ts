@@ -43,7 +43,6 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
       const forwards = plugins.some((p) => p.name === 'forward');
       out.push(
         Object.freeze({
-          server: `dns://:${port}`,
           zones,
           port,
           bind: Object.freeze([...settings.bind]),

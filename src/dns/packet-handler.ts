@@ -35,6 +35,8 @@ export class PacketHandler {
     private router: ZoneRouter,
     private readonly observer: PacketObserver,
     private readonly logger: Logger,
+    /** CoreDNS's `server` label of the listener this handler serves: "dns://127.0.0.1:53", "dns://:53". */
+    private readonly server: string,
   ) {}
 
   /** Swaps in the blocks of a reloaded configuration; queries already routed finish on the old ones. */
@@ -54,7 +56,7 @@ export class PacketHandler {
     const block = route.block;
     const qtype = parsed.question.type;
     if (qtype === QType.AXFR || qtype === QType.IXFR) return this.#error(parsed, Rcode.REFUSED, meta, block.writer);
-    const req = requestFromQuery(parsed, buf, meta, { server: block.server, zone: route.zone });
+    const req = requestFromQuery(parsed, buf, meta, { server: this.server, zone: route.zone });
     let reply: Reply | Promise<Reply>;
     try {
       reply = block.chain(req);
@@ -80,7 +82,7 @@ export class PacketHandler {
 
   #panic(err: unknown, block: ServerBlockRuntime, req: Request, head: QueryHead): Uint8Array {
     this.observer.panicked(err, block, req);
-    this.logger.error({ err, server: block.server, qname: req.question.name }, 'plugin failed; answered SERVFAIL');
+    this.logger.error({ err, server: this.server, qname: req.question.name }, 'plugin failed; answered SERVFAIL');
     return writeResponse(head, rcodeReply(Rcode.SERVFAIL, ''), responseLimit(head, req.proto, block.writer.bufsize), block.writer);
   }
 }

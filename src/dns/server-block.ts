@@ -6,8 +6,6 @@ import type { WriterSettings } from './response-writer.js';
 import type { ReloadSettings } from '../ops/reload-settings.js';
 
 export interface ServerBlockRuntime {
-  /** CoreDNS's server label for metrics: "dns://:53". */
-  readonly server: string;
   readonly zones: readonly string[];
   readonly port: number;
   /** Listen addresses; empty = all interfaces. */

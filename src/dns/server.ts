@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { PacketHandler, type HandleResult, type PacketMeta, type PacketObserver } from './packet-handler.js';
 import { ZoneRouter } from './router.js';
 import type { ServerBlockRuntime } from './server-block.js';
+import { serverLabel } from './server-label.js';
 import { TcpListener } from './transport/tcp-listener.js';
 import { UdpListener } from './transport/udp-listener.js';
 
@@ -115,7 +116,7 @@ export class DnsServer {
   }
 
   async #open(entry: ListenPlanEntry): Promise<void> {
-    const handler = new ClosablePacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger);
+    const handler = new ClosablePacketHandler(new ZoneRouter(entry.blocks), this.observer, this.logger, serverLabel(entry.address, entry.port));
     // Port 0 (tests): UDP picks a free port and TCP takes the same number; that number may be
     // taken on the TCP side, so pick again a bounded number of times.
     for (let attempt = 1; ; attempt++) {

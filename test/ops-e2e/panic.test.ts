@@ -70,7 +70,8 @@ describe('a plugin that throws', () => {
     }
 
     const text = (await httpGet(ports.metrics, '/metrics')).body;
-    const base = { server: `dns://:${ports.dns}`, zone: 'clusterset.local.', view: '' };
+    // The block binds 127.0.0.1, so CoreDNS's server label names that address.
+    const base = { server: `dns://127.0.0.1:${ports.dns}`, zone: 'clusterset.local.', view: '' };
     expect(valueOf(text, 'coredns_panics_total')).toBe(4);
     expect(valueOf(text, 'coredns_dns_responses_total', { ...base, rcode: 'SERVFAIL', plugin: '' })).toBe(4);
     expect(valueOf(text, 'coredns_dns_responses_total', { ...base, rcode: 'NOERROR', plugin: 'multicluster' })).toBe(4);

@@ -13,6 +13,7 @@ import { PacketHandler, type PacketMeta } from '../../src/dns/packet-handler.js'
 import { ZoneRouter } from '../../src/dns/router.js';
 import type { ServerBlockRuntime } from '../../src/dns/server-block.js';
 import { DnsServer, type ServerOptions } from '../../src/dns/server.js';
+import { serverLabel } from '../../src/dns/server-label.js';
 import { systemClock, type Runtime } from '../../src/plugins/setup-context.js';
 import { createOperations } from '../../src/ops/create-operations.js';
 import { decode, encodeQuery, type Decoded, type QueryOptions } from './dns-format.js';
@@ -60,7 +61,7 @@ export function makeHarness(spec: HarnessFiles): Harness {
   const observer = createObserver(runtime.metrics);
   const handlers = new Map<number, PacketHandler>();
   for (const plan of DnsServer.listenPlan(blocks)) {
-    handlers.set(plan.port, new PacketHandler(new ZoneRouter(plan.blocks), observer, runtime.logger));
+    handlers.set(plan.port, new PacketHandler(new ZoneRouter(plan.blocks), observer, runtime.logger, serverLabel(plan.address, plan.port)));
   }
   const handler = [...handlers.values()][0]!;
   const raw = async (packet: Uint8Array, proto: 'udp' | 'tcp' = 'udp'): Promise<Uint8Array | null> => {

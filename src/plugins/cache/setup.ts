@@ -1,6 +1,7 @@
 // Registers the `cache` directive: validated config in, a CachePlugin wired to the process's
 // logger, clock and metrics registry out.
 
+import { serverLabels } from '../../dns/server-label.js';
 import type { PluginFactory } from '../setup-context.js';
 import { CachePlugin } from './cache-plugin.js';
 import { parseCache } from './config.js';
@@ -15,7 +16,8 @@ export const cacheFactory: PluginFactory = {
       clock: ctx.runtime.clock,
       // CoreDNS labels cache metrics with the plugin's zones joined by commas.
       metrics: new CacheMetrics(ctx.runtime.metrics, config.zones.join(',')),
-      server: `dns://:${ctx.port}`,
+      // Per-query metrics carry the listener's label; the size gauges, not tied to a query, the first one.
+      server: serverLabels(ctx.settings.bind, ctx.port)[0]!,
     });
   },
 };

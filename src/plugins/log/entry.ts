@@ -1,5 +1,6 @@
-// One query-log entry: CoreDNS's common-log fields, computed once per logged query, and the
-// placeholder text they fill in a FORMAT.
+// One query-log entry: CoreDNS's common-log fields of a logged query. The plugin fills one entry
+// in place per query (no allocation on the hot path); every string in it is either the request's
+// own or taken from a fixed table.
 
 import { Flag, rcodeName, typeName } from '../../dns/constants.js';
 import type { Reply } from '../../dns/reply.js';
@@ -7,83 +8,68 @@ import type { Request } from '../../dns/request.js';
 import { responseSize } from '../../ops/dns-metrics.js';
 
 export interface LogEntry {
-  readonly remote: string;
-  readonly port: number;
-  readonly id: number;
-  readonly type: string;
-  readonly class: string;
-  readonly name: string;
-  readonly proto: string;
+  remote: string;
+  port: number;
+  id: number;
+  type: string;
+  class: string;
+  /** Lower case with the trailing dot, as CoreDNS's {name}. */
+  name: string;
+  proto: string;
   /** Request size in bytes. */
-  readonly size: number;
-  readonly do: boolean;
+  size: number;
+  do: boolean;
   /** EDNS buffer size advertised (512 without EDNS, 65535 over TCP), as CoreDNS's {>bufsize}. */
-  readonly bufsize: number;
-  readonly rcode: string;
-  readonly rflags: string;
+  bufsize: number;
+  rcode: string;
+  rflags: string;
   /** Response size in bytes. */
-  readonly rsize: number;
-  /** Seconds. */
-  readonly duration: number;
-  readonly opcode: string;
+  rsize: number;
+  /** Whole nanoseconds; written as seconds, as CoreDNS prints a Go duration ("0.000123456s"). */
+  durationNs: number;
+  opcode: string;
+}
+
+export function emptyLogEntry(): LogEntry {
+  return { remote: '', port: 0, id: 0, type: '', class: '', name: '', proto: '', size: 0, do: false, bufsize: 0, rcode: '', rflags: '', rsize: 0, durationNs: 0, opcode: '' };
 }
 
 const CLASSES: ReadonlyMap<number, string> = new Map([[1, 'IN'], [3, 'CH'], [4, 'HS'], [254, 'NONE'], [255, 'ANY']]);
 const OPCODES = ['QUERY', 'IQUERY', 'STATUS', 'RESERVED3', 'NOTIFY', 'UPDATE'];
 
-/** Response flags in miekg/dns order ("qr,aa,rd,ra"). */
+/** Response flags in miekg/dns order ("qr,aa,rd,ra"), one string per combination, made once. */
+const FLAG_TEXT: readonly string[] = Array.from({ length: 32 }, (_, bits) => {
+  let s = 'qr';
+  if (bits & 1) s += ',aa';
+  if (bits & 2) s += ',rd';
+  if (bits & 4) s += ',ra';
+  if (bits & 8) s += ',ad';
+  if (bits & 16) s += ',cd';
+  return s;
+});
+
 function responseFlags(req: Request, reply: Reply): string {
   const f = req.flags;
   const r = reply.flags;
-  let s = 'qr';
-  if (r & Flag.AA) s += ',aa';
-  if (f & Flag.RD) s += ',rd';
-  if (r & Flag.RA) s += ',ra';
-  if (r & Flag.AD) s += ',ad';
-  if (f & Flag.CD) s += ',cd';
-  return s;
+  return FLAG_TEXT[(r & Flag.AA ? 1 : 0) | (f & Flag.RD ? 2 : 0) | (r & Flag.RA ? 4 : 0) | (r & Flag.AD ? 8 : 0) | (f & Flag.CD ? 16 : 0)]!;
 }
 
-export function logEntry(req: Request, reply: Reply, seconds: number): LogEntry {
+/** Fills `e` with the fields of one answered query. */
+export function fillLogEntry(e: LogEntry, req: Request, reply: Reply, durationNs: number): void {
   const opcode = (req.flags >> 11) & 0xf;
-  return {
-    remote: req.remoteAddress,
-    port: req.remotePort,
-    id: req.id,
-    type: typeName(req.question.type),
-    class: CLASSES.get(req.question.class) ?? `CLASS${req.question.class}`,
-    name: req.question.lname,
-    proto: req.proto,
-    size: req.raw.length,
-    do: req.edns?.do ?? false,
-    bufsize: req.proto === 'tcp' ? 65535 : Math.max(512, req.edns?.udpSize ?? 512),
-    rcode: rcodeName(reply.rcode),
-    rflags: responseFlags(req, reply),
-    rsize: responseSize(req, reply),
-    duration: seconds,
-    opcode: OPCODES[opcode] ?? String(opcode),
-  };
-}
-
-/** The text of one placeholder (without braces), or null when it is not one we know. */
-export function placeholder(e: LogEntry, key: string): string | null {
-  switch (key) {
-    case 'type': return e.type;
-    case 'name': return e.name;
-    case 'class': return e.class;
-    case 'proto': return e.proto;
-    case 'remote': return e.remote.includes(':') ? `[${e.remote}]` : e.remote;
-    case 'local': return '-';
-    case 'size': return String(e.size);
-    case 'port': return String(e.port);
-    case 'duration': return `${e.duration}s`;
-    case 'rcode': return e.rcode;
-    case 'rsize': return String(e.rsize);
-    case '>rflags': return e.rflags;
-    case '>bufsize': return String(e.bufsize);
-    case '>do': return String(e.do);
-    case '>id': return String(e.id);
-    case '>opcode': return e.opcode;
-    default: return key.startsWith('/') ? '-' : null;
-  }
+  e.remote = req.remoteAddress;
+  e.port = req.remotePort;
+  e.id = req.id;
+  e.type = typeName(req.question.type);
+  e.class = CLASSES.get(req.question.class) ?? `CLASS${req.question.class}`;
+  e.name = req.question.lname;
+  e.proto = req.proto;
+  e.size = req.raw.length;
+  e.do = req.edns?.do ?? false;
+  e.bufsize = req.proto === 'tcp' ? 65535 : Math.max(512, req.edns?.udpSize ?? 512);
+  e.rcode = rcodeName(reply.rcode);
+  e.rflags = responseFlags(req, reply);
+  e.rsize = responseSize(req, reply);
+  e.durationNs = durationNs;
+  e.opcode = OPCODES[opcode] ?? String(opcode);
 }

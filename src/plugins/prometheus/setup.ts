@@ -3,7 +3,7 @@
 
 import { forEachOption } from '../../corefile/args.js';
 import { listenAddressArg, requireOperations } from '../../ops/require-operations.js';
-import { serverLabel } from '../../ops/server-label.js';
+import { serverLabels } from '../../dns/server-label.js';
 import type { PluginFactory } from '../setup-context.js';
 import { PrometheusPlugin } from './prometheus-plugin.js';
 
@@ -14,8 +14,8 @@ export const prometheusFactory: PluginFactory = {
     forEachOption(d, {});
     const port = ctx.port;
     return new PrometheusPlugin(
-      // The same label the server puts on each Request (cli/build-blocks.ts): dns://:PORT.
-      { addr, servers: () => [serverLabel('', port)], zones: ctx.zones },
+      // The labels the block's listeners put on each Request (dns/server.ts): one per bind address.
+      { addr, servers: () => serverLabels(ctx.settings.bind, port), zones: ctx.zones },
       requireOperations(d, ctx),
       ctx.runtime.metrics,
       ctx.runtime.clock,

@@ -1,4 +1,5 @@
-// CoreDNS's `server` metric label: `dns://[BIND]:PORT` (net.JoinHostPort, so IPv6 is bracketed).
+// CoreDNS's `server` metric label: `dns://[BIND]:PORT` (net.JoinHostPort, so IPv6 is bracketed),
+// one per listen address: what the listener puts on each Request and what plugins register under.
 
 export function serverLabel(bind: string, port: number): string {
   const host = bind.includes(':') ? `[${bind}]` : bind;
