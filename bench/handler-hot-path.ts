@@ -1,7 +1,9 @@
 // In-process cost of one query through the real packet handler (read, route, chain, write), per
 // answer kind, without sockets: the part of a query clusterset-dns itself controls.
-// BENCH_HOT_DIRECTIVES adds directives to the block, one per `;` (e.g. "log" or
-// "prometheus 127.0.0.1:0;log"), to see what each costs per query; the log goes to /dev/null.
+// BENCH_HOT_DIRECTIVES (one per `;`, e.g. "log" or "prometheus 127.0.0.1:0;log") builds a second
+// handler whose block also has those directives and runs the two in alternating rounds, so that
+// what the directives cost per query is a difference measured under the same machine drift; the
+// query log goes to /dev/null through a synchronous destination, as the CLI writes stdout.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,15 +37,24 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'csdns-hot-'));
   writeFileSync(join(dir, 'objects.yaml'), objects());
   const extra = (process.env['BENCH_HOT_DIRECTIVES'] ?? '').split(';').map((d) => d.trim()).filter((d) => d !== '');
-  writeFileSync(join(dir, 'Corefile'), `${Z}:53 {\n${extra.map((d) => `  ${d}\n`).join('')}  multicluster {\n    objects objects.yaml\n  }\n}\n`);
-  // As the CLI makes it (synchronous writes), into /dev/null: what a logged query costs to build and write.
-  const logger = extra.length > 0 ? pino({ base: { app: 'clusterset-dns' } }, pino.destination({ dest: '/dev/null', sync: true })) : pino({ level: 'silent' });
+  const logger = pino({ base: { app: 'clusterset-dns' } }, pino.destination({ dest: '/dev/null', sync: true }));
   const metrics = new Registry();
   const ops = createOperations({ logger, registry: metrics, build: { version: 'bench', revision: 'bench' }, processMetrics: false });
   const runtime = { logger, metrics, clock: systemClock, env: {}, ops };
-  const blocks = buildBlocks(loadCorefile(join(dir, 'Corefile'), {}, 53), { corefilePath: join(dir, 'Corefile'), dnsPort: 53, runtime });
-  for (const b of blocks) for (const p of b.plugins) await p.start?.();
-  const handler = new PacketHandler(new ZoneRouter(blocks), { dropped: () => undefined, panicked: () => undefined }, logger, 'dns://:53');
+  const handlerWith = async (directives: readonly string[], name: string): Promise<{ handler: PacketHandler; stop: () => Promise<void> }> => {
+    const corefile = join(dir, name);
+    writeFileSync(corefile, `${Z}:53 {\n${directives.map((d) => `  ${d}\n`).join('')}  multicluster {\n    objects objects.yaml\n  }\n}\n`);
+    const blocks = buildBlocks(loadCorefile(corefile, {}, 53), { corefilePath: corefile, dnsPort: 53, runtime });
+    for (const b of blocks) for (const p of b.plugins) await p.start?.();
+    return {
+      handler: new PacketHandler(new ZoneRouter(blocks), { dropped: () => undefined, panicked: () => undefined }, logger, 'dns://:53'),
+      stop: async () => {
+        for (const b of blocks) for (const p of b.plugins) await p.stop?.();
+      },
+    };
+  };
+  const variants = [{ label: 'plain', ...(await handlerWith([], 'Corefile.plain')) }];
+  if (extra.length > 0) variants.push({ label: extra.join('; '), ...(await handlerWith(extra, 'Corefile.extra')) });
   const meta: PacketMeta = { proto: 'udp', family: 4, remoteAddress: '127.0.0.1', remotePort: 5353 };
   const q = (name: string, type: string): Buffer =>
     dnsPacket.encode({ type: 'query', id: 1, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as dnsPacket.RecordType }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as dnsPacket.Answer] });
@@ -57,17 +68,28 @@ export async function main(): Promise<void> {
     ['NXDOMAIN', many((i) => q(`missing${i}.bench.svc.${Z}`, 'A'))],
     ['REFUSED', many((i) => q(`host${i}.example.com`, 'A'))],
   ];
-  console.log(`handler hot path, node ${process.version} (in-process, no sockets)${extra.length > 0 ? `, with ${extra.join('; ')}` : ''}`);
+  const rounds = Number(process.env['BENCH_HOT_ROUNDS'] ?? 5);
+  const perRound = 200_000;
+  console.log(`handler hot path, node ${process.version} (in-process, no sockets), median of ${rounds} alternating rounds of ${perRound} queries`);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, pkts] of cases) {
-    const run = (n: number): void => {
+    const run = (handler: PacketHandler, n: number): number => {
+      const t = process.hrtime.bigint();
       for (let i = 0; i < n; i++) handler.handle(Buffer.from(pkts[i % pkts.length]!), meta);
+      return Number(process.hrtime.bigint() - t) / n;
     };
-    run(100_000);
-    const n = 1_000_000;
-    const t = process.hrtime.bigint();
-    run(n);
-    const ns = Number(process.hrtime.bigint() - t) / n;
-    console.log(`${name.padEnd(16)} ${ns.toFixed(0).padStart(6)} ns/query  ${(1e9 / ns / 1000).toFixed(0)}k queries/s per core`);
+    const ns = variants.map((v) => {
+      run(v.handler, 50_000);
+      return [] as number[];
+    });
+    for (let r = 0; r < rounds; r++) variants.forEach((v, k) => ns[k]!.push(run(v.handler, perRound)));
+    const plain = median(ns[0]!);
+    let line = `${name.padEnd(16)} ${plain.toFixed(0).padStart(6)} ns/query  ${(1e9 / plain / 1000).toFixed(0)}k queries/s per core`;
+    if (variants.length > 1) {
+      const withExtra = median(ns[1]!);
+      line += `  | with ${variants[1]!.label}: ${withExtra.toFixed(0)} ns/query (+${(withExtra - plain).toFixed(0)} ns)`;
+    }
+    console.log(line);
   }
-  for (const b of blocks) for (const p of b.plugins) await p.stop?.();
+  for (const v of variants) await v.stop();
 }

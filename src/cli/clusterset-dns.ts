@@ -60,24 +60,30 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  // Signal handlers go in before anything listens: a SIGTERM that arrives while the server starts
+  // (an orchestrator's quick rollback, a test that saw the first listener) waits for the start to
+  // settle and then shuts down gracefully, instead of killing the process.
+  const starting = app.start();
+  const exited = new Promise<number>((done) => {
+    installSignalHandlers(process, {
+      logger,
+      onReload: () => starting.then(() => app.reloadNow()),
+      onShutdown: async () => {
+        await starting.catch(() => undefined);
+        await app.shutdown();
+        done(0);
+      },
+    });
+  });
   try {
-    await app.start();
+    await starting;
   } catch (e) {
     process.stderr.write(`start-up failed: ${(e as Error).message}\n`);
     await app.server.stop(0).catch(() => undefined);
     await ops.http.stop().catch(() => undefined);
     return 1;
   }
-  return await new Promise<number>((done) => {
-    installSignalHandlers(process, {
-      logger,
-      onReload: () => app.reloadNow(),
-      onShutdown: async () => {
-        await app.shutdown();
-        done(0);
-      },
-    });
-  });
+  return await exited;
 }
 
 main(process.argv.slice(2)).then(

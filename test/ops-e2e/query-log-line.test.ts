@@ -2,6 +2,9 @@
 // the line pino itself writes for logger.info(fields, msg), for every kind of value, with the
 // FORMAT filled in as msg exactly as CoreDNS prints it, and it must follow the logger's level.
 
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +104,78 @@ describe('query log JSON line', () => {
     await new Promise((r) => setImmediate(r));
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; msg: string }).msg)).toEqual(['q1', 'q2', 'q3']);
+  });
+
+  // The text that depends only on the question and answer is made once per name and reused: a
+  // repeated name whose answer, size or flags changed must show the new values, never the old.
+  it('a repeated name is logged with whatever changed since it was last seen', () => {
+    const t = sinkLogger();
+    const writer = new QueryLogWriter(t.logger);
+    const format = compileFormat(COMMON_LOG_FORMAT);
+    const variants: LogEntry[] = [
+      entry,
+      { ...entry, rcode: 'NXDOMAIN', rsize: 120 },
+      { ...entry, rflags: 'qr,aa,rd,ra' },
+      { ...entry, proto: 'tcp', bufsize: 65535 },
+      { ...entry, do: true, size: 93 },
+      { ...entry, type: 'AAAA' },
+      { ...entry, class: 'CH' },
+      { ...entry, opcode: 'NOTIFY' },
+      { ...entry, remote: '::1', port: 5, id: 6, durationNs: 7_000 },
+      entry,
+    ];
+    for (const e of variants) writer.write(e, format);
+    writer.flush();
+    expect(t.lines).toHaveLength(variants.length);
+    variants.forEach((e, i) => {
+      const line = JSON.parse(t.lines[i]!) as Record<string, unknown>;
+      expect(line).toMatchObject(fieldsOf(e));
+      const remote = e.remote.includes(':') ? `[${e.remote}]` : e.remote;
+      expect(line['msg']).toBe(`${remote}:${e.port} - ${e.id} "${e.type} ${e.class} ${e.name} ${e.proto} ${e.size} ${e.do} ${e.bufsize}" ${e.rcode} ${e.rflags} ${e.rsize} ${e.durationNs / 1e9}s`);
+    });
+  });
+
+  it('keeps every line right past the cache of names, and for several formats at once', () => {
+    const t = sinkLogger();
+    const writer = new QueryLogWriter(t.logger);
+    const short = compileFormat('{name} {rcode}');
+    const long = compileFormat('{combined}');
+    const names = Array.from({ length: 10_000 }, (_, i) => `n${i}.clusterset.local.`);
+    for (const name of [...names, ...names.slice(0, 5)]) {
+      writer.write({ ...entry, name }, short);
+      writer.write({ ...entry, name, rcode: 'SERVFAIL' }, long);
+    }
+    writer.flush();
+    expect(t.lines).toHaveLength(2 * (names.length + 5));
+    const msgs = t.lines.map((l) => (JSON.parse(l) as { msg: string; name: string; rcode: string }));
+    for (let i = 0; i < msgs.length; i += 2) {
+      const name = msgs[i]!.name;
+      expect(msgs[i]).toMatchObject({ msg: `${name} NOERROR`, rcode: 'NOERROR' });
+      expect(msgs[i + 1]).toMatchObject({ name, rcode: 'SERVFAIL' });
+      expect(msgs[i + 1]!.msg).toContain(` "A IN ${name} udp 82 false 1232" SERVFAIL qr,aa,rd 86 0.000123456s "QUERY"`);
+    }
+  });
+
+  // What the CLI sets up: pino.destination({ sync: true }) on a file descriptor, written to
+  // directly with fs.writeSync, a batch at a time.
+  it('writes whole lines, in order, through a synchronous file destination', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'csdns-log-')), 'log.jsonl');
+    const destination = pino.destination({ dest: file, sync: true });
+    const logger = pino({ base: { app: 'clusterset-dns' } }, destination).child({ plugin: 'log' });
+    const writer = new QueryLogWriter(logger);
+    const format = compileFormat(COMMON_LOG_FORMAT);
+    logger.info('before');
+    for (let id = 0; id < 3000; id++) writer.write({ ...entry, id, name: `é${id % 7}.clusterset.local.` }, format);
+    writer.flush();
+    logger.info('after');
+    destination.flushSync();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { id?: number; msg: string; name?: string });
+    expect(lines).toHaveLength(3002);
+    expect(lines[0]!.msg).toBe('before');
+    expect(lines.at(-1)!.msg).toBe('after');
+    expect(lines.slice(1, -1).map((l) => l.id)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(lines[8]!.name).toBe('é0.clusterset.local.');
+    expect(lines[8]!.msg).toContain('"A IN é0.clusterset.local. udp');
   });
 
   it('is off when the logger level leaves info out', () => {

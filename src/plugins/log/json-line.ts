@@ -1,30 +1,30 @@
 // The query log's JSON line, written by hand. It is what `logger.info(fields, msg)` writes
 // (level, time, the logger's bindings, the entry's fields, msg, in that order), but pino's generic
 // serializer walks and checks every key of every object and would escape the rendered msg a second
-// time; here the field list is fixed, only the name can need escaping, and the line is one
-// template string. Lines are written together at the end of each event-loop turn.
+// time. Here the field list is fixed and a line is a handful of long pieces: the head (made once
+// per millisecond), the four values that change with every query (remote, port, id, duration),
+// and the text that depends only on the question and answer (made once per distinct question,
+// stable-text.ts). Lines are written together at the end of each event-loop turn.
 
 import { pino, type Logger } from 'pino';
 import type { LogEntry } from './entry.js';
 import { formatText, type CompiledFormat } from './format.js';
-import { jsonText, secondsText } from './text.js';
+import { lineSinkFor, type Destination, type LineSink } from './line-sink.js';
+import { StableTextCache } from './stable-text.js';
+import { secondsText } from './text.js';
 
 const INFO = 30;
 const FLUSH_AT = 16_384;
 
-interface Destination {
-  write(line: string): unknown;
-}
-
 export class QueryLogWriter {
   readonly #logger: Logger;
-  readonly #destination: Destination;
+  readonly #sink: LineSink;
   /** `,"key":value` for each binding of the logger (base fields and child bindings). */
   readonly #bindings: string;
 
   constructor(logger: Logger) {
     this.#logger = logger;
-    this.#destination = (logger as unknown as Record<symbol, Destination>)[pino.symbols.streamSym]!;
+    this.#sink = lineSinkFor((logger as unknown as Record<symbol, Destination>)[pino.symbols.streamSym]!);
     let bindings = '';
     for (const [k, v] of Object.entries(logger.bindings())) bindings += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
     this.#bindings = bindings;
@@ -48,26 +48,47 @@ export class QueryLogWriter {
     if (this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
-    this.#destination.write(text);
+    this.#sink.write(text);
+  }
+
+  #timeMs = -1;
+  #head = '';
+
+  /** `{"level":30,"time":T,<bindings>,"remote":"`, made once per millisecond. */
+  #lineHead(): string {
+    const now = Date.now();
+    if (now !== this.#timeMs) {
+      this.#timeMs = now;
+      this.#head = `{"level":${INFO},"time":${now}${this.#bindings},"remote":"`;
+    }
+    return this.#head;
   }
 
   /**
    * One line for `e` with `format` filled in as msg. The entry's strings other than the name come
    * from the request's address and fixed tables (type, class, rcode, flags, opcode, proto), which
-   * never need JSON escaping.
+   * never need JSON escaping; the name is escaped where its stable text is made.
    */
   write(e: LogEntry, format: CompiledFormat): void {
-    const name = jsonText(e.name);
+    const stable = this.#stableFor(format).get(e);
+    const port = `${e.port}`;
+    const id = `${e.id}`;
     const seconds = secondsText(e.durationNs);
     this.#pending +=
-      `{"level":${INFO},"time":${Date.now()}${this.#bindings},"remote":"${e.remote}","port":${e.port},"id":${e.id}` +
-      `,"type":"${e.type}","class":"${e.class}","name":"${name}","proto":"${e.proto}","size":${e.size},"do":${e.do}` +
-      `,"bufsize":${e.bufsize},"rcode":"${e.rcode}","rflags":"${e.rflags}","rsize":${e.rsize},"duration":${seconds}` +
-      `,"opcode":"${e.opcode}","msg":"${formatText(format, e, name, seconds)}"}\n`;
+      this.#lineHead() + e.remote + '","port":' + port + ',"id":' + id + stable.json + seconds + stable.opcode +
+      formatText(format, stable.runs, { remote: e.remote, port, id, seconds }) + '"}\n';
     if (this.#pending.length >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);
     }
+  }
+
+  readonly #stable = new Map<CompiledFormat, StableTextCache>();
+
+  #stableFor(format: CompiledFormat): StableTextCache {
+    let cache = this.#stable.get(format);
+    if (cache === undefined) this.#stable.set(format, (cache = new StableTextCache(format)));
+    return cache;
   }
 }
