@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/plugins/log/entry.js';
-import { QueryLogWriter } from '../../src/plugins/log/json-line.js';
+import { FLUSH_AFTER_MS, QueryLogWriter } from '../../src/plugins/log/json-line.js';
 import { COMMON_LOG_FORMAT, compileFormat } from '../../src/plugins/log/format.js';
 
 function sinkLogger(level = 'info'): { logger: pino.Logger; lines: string[] } {
@@ -95,13 +95,18 @@ describe('query log JSON line', () => {
     expect(line.duration).toBe(ns / 1e9);
   });
 
-  it('writes the lines of one event-loop turn together, in order, at the end of the turn', async () => {
+  it('writes the lines of a batch together, in order, within FLUSH_AFTER_MS of the first', async () => {
     const chunks: string[] = [];
     const logger = pino({ base: null }, { write: (c: string) => chunks.push(c) } as never);
     const writer = new QueryLogWriter(logger);
-    for (let id = 1; id <= 3; id++) writer.write({ ...entry, id }, compileFormat(`q${id}`));
-    expect(chunks).toEqual([]);
+    const first = performance.now();
+    writer.write({ ...entry, id: 1 }, compileFormat('q1'));
     await new Promise((r) => setImmediate(r));
+    for (let id = 2; id <= 3; id++) writer.write({ ...entry, id }, compileFormat(`q${id}`));
+    expect(chunks).toEqual([]);
+    while (chunks.length === 0 && performance.now() - first < 5 * FLUSH_AFTER_MS) await new Promise((r) => setTimeout(r, 2));
+    expect(performance.now() - first).toBeGreaterThanOrEqual(FLUSH_AFTER_MS - 2);
+    expect(performance.now() - first).toBeLessThan(5 * FLUSH_AFTER_MS);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; msg: string }).msg)).toEqual(['q1', 'q2', 'q3']);
   });
