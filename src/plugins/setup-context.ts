@@ -18,8 +18,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  // hrtime is about twice as cheap as performance.now() here, and per-query plugins read it twice.
-  monotonic: () => Number(process.hrtime.bigint()) / 1e6,
+  // Per-query plugins (log, prometheus) read it twice a query: performance.now() makes no BigInt,
+  // which cost a sixth of the log plugin's time with process.hrtime.bigint().
+  monotonic: () => performance.now(),
 };
 
 /** Process-wide services shared by every block; built once in main.ts. */

@@ -11,6 +11,7 @@
 // cheaper than one of forty short ones.
 
 import type { LogEntry } from './entry.js';
+import type { LineBytes } from './line-bytes.js';
 
 export const COMMON_LOG_FORMAT = '{remote}:{port} - {>id} "{type} {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}';
 export const COMBINED_LOG_FORMAT = `${COMMON_LOG_FORMAT} "{>opcode}"`;
@@ -73,15 +74,6 @@ export function compileFormat(format: string): CompiledFormat {
   return { segments, runs };
 }
 
-/** The texts of the fields that change with every query, each made once per line. */
-export interface VaryingText {
-  readonly remote: string;
-  readonly port: string;
-  readonly id: string;
-  /** Seconds, without the unit. */
-  readonly seconds: string;
-}
-
 /** One stable field's text; `name` is the JSON-escaped name. */
 function stableFieldText(field: F, e: LogEntry, name: string): string {
   switch (field) {
@@ -100,15 +92,6 @@ function stableFieldText(field: F, e: LogEntry, name: string): string {
   }
 }
 
-function varyingFieldText(field: number, v: VaryingText): string {
-  switch (field) {
-    case F.Remote: return v.remote.includes(':') ? `[${v.remote}]` : v.remote;
-    case F.Port: return v.port;
-    case F.Id: return v.id;
-    default: return `${v.seconds}s`;
-  }
-}
-
 /** A stable run's text for `e` (made once per distinct question and answer). */
 export function runText(run: readonly Part[], e: LogEntry, name: string): string {
   let out = '';
@@ -116,9 +99,34 @@ export function runText(run: readonly Part[], e: LogEntry, name: string): string
   return out;
 }
 
-/** The format filled in, given its stable runs' texts and this query's varying values. */
-export function formatText(format: CompiledFormat, runs: readonly string[], v: VaryingText): string {
-  let out = '';
-  for (const s of format.segments) out += s < 0 ? runs[-1 - s]! : varyingFieldText(s, v);
-  return out;
+/** Room a line needs beyond its stable text: the varying values in the msg and in the fields. */
+export function varyingRoom(format: CompiledFormat): number {
+  return 160 + 64 * format.segments.length;
+}
+
+/** The format filled in for `e` into `out`, given its stable runs' bytes. */
+export function writeFormat(out: LineBytes, format: CompiledFormat, runs: readonly Uint8Array[], e: LogEntry): void {
+  for (const s of format.segments) {
+    switch (s) {
+      case F.Remote:
+        if (e.remote.includes(':')) {
+          out.byte(0x5b);
+          out.ascii(e.remote);
+          out.byte(0x5d);
+        } else out.ascii(e.remote);
+        break;
+      case F.Port:
+        out.uint(e.port);
+        break;
+      case F.Id:
+        out.uint(e.id);
+        break;
+      case F.Duration:
+        out.seconds(e.durationNs);
+        out.byte(0x73);
+        break;
+      default:
+        out.bytes(runs[-1 - s]!);
+    }
+  }
 }

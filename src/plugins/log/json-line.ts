@@ -1,20 +1,21 @@
 // The query log's JSON line, written by hand. It is what `logger.info(fields, msg)` writes
 // (level, time, the logger's bindings, the entry's fields, msg, in that order), but pino's generic
 // serializer walks and checks every key of every object and would escape the rendered msg a second
-// time. Here the field list is fixed and a line is a handful of long pieces: the head (made once
-// per millisecond), the four values that change with every query (remote, port, id, duration),
-// and the text that depends only on the question and answer (made once per distinct question,
-// stable-text.ts). Lines are written together, at most FLUSH_AFTER_MS after the first of a batch.
+// time. Here the field list is fixed and a line is written as bytes (line-bytes.ts): the head
+// (made once per millisecond), the four values that change with every query (remote, port, id,
+// duration), and the text that depends only on the question and answer (made once per distinct
+// question, stable-text.ts). Lines are written out together, at most FLUSH_AFTER_MS after the
+// first of a batch.
 
 import { pino, type Logger } from 'pino';
 import type { LogEntry } from './entry.js';
-import { formatText, type CompiledFormat } from './format.js';
+import { varyingRoom, writeFormat, type CompiledFormat } from './format.js';
+import { LineBytes } from './line-bytes.js';
 import { lineSinkFor, type Destination, type LineSink } from './line-sink.js';
 import { StableTextCache } from './stable-text.js';
-import { secondsText } from './text.js';
 
 const INFO = 30;
-const FLUSH_AT = 16_384;
+const FLUSH_AT = 32 * 1024;
 /**
  * How long a line may wait for company. On a busy server one event-loop turn holds only a few
  * queries, and a write per turn cost a fifth of the query log's CPU; a line is never later than
@@ -22,11 +23,17 @@ const FLUSH_AT = 16_384;
  */
 export const FLUSH_AFTER_MS = 50;
 
+const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+const PORT = utf8('","port":');
+const ID = utf8(',"id":');
+const END = utf8('"}\n');
+
 export class QueryLogWriter {
   readonly #logger: Logger;
   readonly #sink: LineSink;
   /** `,"key":value` for each binding of the logger (base fields and child bindings). */
   readonly #bindings: string;
+  readonly #out = new LineBytes();
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -41,8 +48,6 @@ export class QueryLogWriter {
     return this.#logger.isLevelEnabled('info');
   }
 
-  /** Lines written since the last flush; one write per batch instead of one per query. */
-  #pending = '';
   #scheduled = false;
   readonly #flushSoon = (): void => {
     this.#scheduled = false;
@@ -51,39 +56,45 @@ export class QueryLogWriter {
 
   /** Writes what is pending now (when the batch is due, when it grows large, at stop). */
   flush(): void {
-    if (this.#pending === '') return;
-    const text = this.#pending;
-    this.#pending = '';
-    this.#sink.write(text);
+    if (this.#out.length === 0) return;
+    this.#sink.write(this.#out.take());
   }
 
   #timeMs = -1;
-  #head = '';
+  #head: Uint8Array = new Uint8Array(0);
 
   /** `{"level":30,"time":T,<bindings>,"remote":"`, made once per millisecond. */
-  #lineHead(): string {
+  #lineHead(): Uint8Array {
     const now = Date.now();
     if (now !== this.#timeMs) {
       this.#timeMs = now;
-      this.#head = `{"level":${INFO},"time":${now}${this.#bindings},"remote":"`;
+      this.#head = utf8(`{"level":${INFO},"time":${now}${this.#bindings},"remote":"`);
     }
     return this.#head;
   }
 
   /**
-   * One line for `e` with `format` filled in as msg. The entry's strings other than the name come
-   * from the request's address and fixed tables (type, class, rcode, flags, opcode, proto), which
-   * never need JSON escaping; the name is escaped where its stable text is made.
+   * One line for `e` with `format` filled in as msg. The entry's address is an IP address (ASCII);
+   * its other strings are the name (escaped where its stable text is made) and values from fixed
+   * tables (type, class, rcode, flags, opcode, proto), which never need JSON escaping.
    */
   write(e: LogEntry, format: CompiledFormat): void {
     const stable = this.#stableFor(format).get(e);
-    const port = `${e.port}`;
-    const id = `${e.id}`;
-    const seconds = secondsText(e.durationNs);
-    this.#pending +=
-      this.#lineHead() + e.remote + '","port":' + port + ',"id":' + id + stable.json + seconds + stable.opcode +
-      formatText(format, stable.runs, { remote: e.remote, port, id, seconds }) + '"}\n';
-    if (this.#pending.length >= FLUSH_AT) this.flush();
+    const head = this.#lineHead();
+    const out = this.#out;
+    out.reserve(head.length + stable.size + varyingRoom(format));
+    out.bytes(head);
+    out.ascii(e.remote);
+    out.bytes(PORT);
+    out.uint(e.port);
+    out.bytes(ID);
+    out.uint(e.id);
+    out.bytes(stable.json);
+    out.seconds(e.durationNs);
+    out.bytes(stable.opcode);
+    writeFormat(out, format, stable.runs, e);
+    out.bytes(END);
+    if (out.length >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setTimeout(this.#flushSoon, FLUSH_AFTER_MS).unref();

@@ -1,7 +1,7 @@
-// Where the query log's batches go. When the logger writes synchronously to a file descriptor
-// (pino.destination({ sync: true }), as the CLI sets it up), a batch is encoded once into a reused
-// buffer and written with fs.writeSync: sonic-boom's own write measures and re-encodes a string
-// four times over, which cost more than building the lines. Anything else (a stream, an
+// Where the query log's batches (UTF-8 bytes) go. When the logger writes synchronously to a file
+// descriptor (pino.destination({ sync: true }), as the CLI sets it up), the bytes are written with
+// fs.writeSync as they are: sonic-boom's own write takes only strings and measures and re-encodes
+// each four times over, which cost more than building the lines. Anything else (a stream, an
 // asynchronous destination, a test's sink) gets the text through its own write().
 
 import { writeSync } from 'node:fs';
@@ -11,7 +11,7 @@ export interface Destination {
 }
 
 export interface LineSink {
-  write(text: string): void;
+  write(bytes: Buffer): void;
 }
 
 /** sonic-boom's public shape in synchronous mode. */
@@ -26,13 +26,9 @@ function isSyncFd(d: Destination): d is SyncFdDestination {
 }
 
 class FdSink implements LineSink {
-  /** Batches are flushed past 16 Ki characters plus at most one line; three bytes each at worst. */
-  readonly #buf = Buffer.allocUnsafe(96 * 1024);
-
   constructor(private readonly destination: SyncFdDestination) {}
 
-  write(text: string): void {
-    const bytes = text.length * 3 <= this.#buf.length ? this.#buf.subarray(0, this.#buf.write(text, 0, 'utf8')) : Buffer.from(text, 'utf8');
+  write(bytes: Buffer): void {
     let done = 0;
     try {
       while (done < bytes.length) done += writeSync(this.destination.fd, bytes, done, bytes.length - done);
@@ -45,5 +41,5 @@ class FdSink implements LineSink {
 
 export function lineSinkFor(destination: Destination): LineSink {
   if (isSyncFd(destination)) return new FdSink(destination);
-  return { write: (text) => void destination.write(text) };
+  return { write: (bytes) => void destination.write(bytes.toString('utf8')) };
 }

@@ -7,13 +7,16 @@ import type { LogEntry } from './entry.js';
 import { runText, type CompiledFormat } from './format.js';
 import { jsonText } from './text.js';
 
+/** UTF-8 bytes, ready to be copied into a line. */
 export interface StableText {
   /** `,"type":"A",...,"rsize":86,"duration":` */
-  readonly json: string;
+  readonly json: Uint8Array;
   /** `,"opcode":"QUERY","msg":"` */
-  readonly opcode: string;
+  readonly opcode: Uint8Array;
   /** The format's stable runs, in order. */
-  readonly runs: readonly string[];
+  readonly runs: readonly Uint8Array[];
+  /** All of the above together. */
+  readonly size: number;
 }
 
 interface Entry extends StableText {
@@ -46,13 +49,19 @@ export class StableTextCache {
 
   #make(e: LogEntry): Entry {
     const name = jsonText(e.name);
+    const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+    const json = utf8(
+      `,"type":"${e.type}","class":"${e.class}","name":"${name}","proto":"${e.proto}","size":${e.size},"do":${e.do}` +
+        `,"bufsize":${e.bufsize},"rcode":"${e.rcode}","rflags":"${e.rflags}","rsize":${e.rsize},"duration":`,
+    );
+    const opcode = utf8(`,"opcode":"${e.opcode}","msg":"`);
+    const runs = this.format.runs.map((run) => utf8(runText(run, e, name)));
     return {
       source: { type: e.type, class: e.class, proto: e.proto, size: e.size, do: e.do, bufsize: e.bufsize, rcode: e.rcode, rflags: e.rflags, rsize: e.rsize, opcode: e.opcode },
-      json:
-        `,"type":"${e.type}","class":"${e.class}","name":"${name}","proto":"${e.proto}","size":${e.size},"do":${e.do}` +
-        `,"bufsize":${e.bufsize},"rcode":"${e.rcode}","rflags":"${e.rflags}","rsize":${e.rsize},"duration":`,
-      opcode: `,"opcode":"${e.opcode}","msg":"`,
-      runs: this.format.runs.map((run) => runText(run, e, name)),
+      json,
+      opcode,
+      runs,
+      size: json.length + opcode.length + runs.reduce((n, r) => n + r.length, 0),
     };
   }
 }
