@@ -171,6 +171,10 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
     const spawnedAt = performance.now();
     // BENCH_K8S_NODE_ARGS="--max-semi-space-size=4" tries V8 flags on the server.
     const nodeArgs = (process.env['BENCH_K8S_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    // BENCH_K8S_MEMORY=1: the child reports where its memory is (bench/memory-probe.ts) once synced
+    // and again before RSS is read.
+    const memoryReport = process.env['BENCH_K8S_MEMORY'] === '1';
+    if (memoryReport) nodeArgs.push('--import', join(dirname(fileURLToPath(import.meta.url)), 'memory-probe.js'));
     const proc = spawn(process.execPath, [...nodeArgs, ...serverCommand(), '-conf', join(dir, 'Corefile')], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let firstSyncMs = NaN;
@@ -182,9 +186,22 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
         if (line.includes('multicluster caches synced')) firstSyncMs = (JSON.parse(line) as { ms: number }).ms;
+        if (memoryReport && line.includes('heap left by the first list')) process.stderr.write(`  server: ${line}\n`);
       }
     });
-    proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    let probeReports = 0;
+    const probe = async (when: string): Promise<void> => {
+      if (!memoryReport) return;
+      const seen = probeReports;
+      const at = statusMb(proc.pid!, 'VmRSS');
+      proc.kill('SIGUSR2');
+      for (let waited = 0; probeReports === seen && waited < 120_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      process.stderr.write(`  (${when}: VmRSS ${at.toFixed(1)} MB when the probe was asked)\n`);
+    };
+    proc.stderr!.on('data', (d: Buffer) => {
+      if (d.includes('memory-probe ')) probeReports++;
+      process.stderr.write(d);
+    });
     proc.once('exit', (code) => {
       if (child === proc) process.stderr.write(`clusterset-dns exited early with code ${String(code)}\n`);
     });
@@ -197,6 +214,7 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
       await new Promise((r) => setTimeout(r, 10));
     }
 
+    await probe('synced');
     const samples: number[] = [];
     for (let k = 0; k < changes; k++) {
       const i = Math.floor(Math.random() * imports);
@@ -209,6 +227,7 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
     samples.sort((a, b) => a - b);
     // Let the garbage of the change loop settle, as a long-running server would.
     await new Promise((r) => setTimeout(r, 1000));
+    await probe('after the changes');
     const rss = statusMb(proc.pid!, 'VmRSS');
     const peak = statusMb(proc.pid!, 'VmHWM');
     const endpoints = imports * ENDPOINTS_PER_SLICE;
