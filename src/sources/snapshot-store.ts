@@ -3,6 +3,7 @@
 // then commit(); a snapshot is published only when the data really differs from the last one, and
 // it shares every import and per-service slice array that did not change.
 
+import { BucketedMap } from './bucketed-map.js';
 import { deepFreeze, recordsEqual } from './record-values.js';
 import {
   serviceKey,
@@ -29,8 +30,8 @@ export interface SnapshotStoreOptions {
 const EMPTY_SNAPSHOT: ObjectSnapshot = Object.freeze({
   version: 0,
   namespaces: new Set<string>(),
-  imports: new Map<ServiceKey, ImportRecord>(),
-  slices: new Map<ServiceKey, readonly SliceRecord[]>(),
+  imports: BucketedMap.empty<ImportRecord>(),
+  slices: BucketedMap.empty<readonly SliceRecord[]>(),
   changed: 'all',
 });
 
@@ -207,18 +208,13 @@ export class SnapshotStore {
   }
 }
 
-/** A copy of `base` with the given entries replaced (undefined: removed); `base` when none. */
+/** `base` with the given entries replaced (undefined: removed), sharing what did not change; `base` when none. */
 function withChanges<V>(
   base: ReadonlyMap<ServiceKey, V>,
   changes: ReadonlyMap<ServiceKey, V | undefined>,
 ): ReadonlyMap<ServiceKey, V> {
   if (changes.size === 0) return base;
-  const next = new Map(base);
-  for (const [key, value] of changes) {
-    if (value === undefined) next.delete(key);
-    else next.set(key, value);
-  }
-  return next;
+  return BucketedMap.from(base).withChanges(changes);
 }
 
 function sliceArraysEqual(

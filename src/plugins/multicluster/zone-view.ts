@@ -2,6 +2,7 @@
 // ready endpoints with their per-pod names; an index of clusterset IPs and endpoint addresses for
 // PTR. Built incrementally: only the services a snapshot marks as changed are recomputed.
 
+import { BucketedMap, BucketedMapEdit } from '../../sources/bucketed-map.js';
 import { endpointLabel } from '../../sources/canonical-ip.js';
 import type { ImportRecord, ObjectSnapshot, PortRecord, ServiceKey, SliceRecord } from '../../sources/model.js';
 
@@ -80,14 +81,21 @@ function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
   return out;
 }
 
-function addPtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+/** The reverse index being built: a Map on a full build, an edit of the previous index otherwise. */
+interface PtrIndex {
+  get(ip: string): readonly PtrOwner[] | undefined;
+  set(ip: string, owners: readonly PtrOwner[]): unknown;
+  delete(ip: string): unknown;
+}
+
+function addPtrs(index: PtrIndex, sv: ServiceView): void {
   for (const [ip, owner] of ptrOwners(sv)) {
     const list = index.get(ip) ?? [];
     if (!list.some((o) => samePtr(o, owner))) index.set(ip, [...list, owner]);
   }
 }
 
-function removePtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+function removePtrs(index: PtrIndex, sv: ServiceView): void {
   for (const [ip] of ptrOwners(sv)) {
     const list = index.get(ip);
     if (!list) continue;
@@ -101,34 +109,47 @@ function samePtr(a: PtrOwner, b: PtrOwner): boolean {
   return a.kind === b.kind && a.key === b.key && (a.kind === 'service' || a.host === (b as { host: string }).host);
 }
 
-/** A new view for `snap`, reusing everything of `prev` the snapshot did not change. */
+/**
+ * A new view for `snap`, reusing everything of `prev` the snapshot did not change: an incremental
+ * snapshot costs its changed services, not a copy of every service's entry.
+ */
 export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts: ViewOptions): ZoneView {
-  const services = new Map<ServiceKey, ServiceView>();
-  const reverse = new Map<string, readonly PtrOwner[]>();
   if (prev === null || snap.changed === 'all') {
     // A whole new snapshot (first load, relist, namespace change) still shares the records of
     // unchanged services, so their views (and the answers encoded for them) are kept.
+    const services = new Map<ServiceKey, ServiceView>();
     for (const [key, imp] of snap.imports) {
       const old = prev?.services.get(key);
       const same = old !== undefined && old.imp === imp && old.slices === snap.slices.get(key);
       services.set(key, same ? old : buildService(key, imp, snap, opts));
     }
+    const reverse = new Map<string, readonly PtrOwner[]>();
     if (opts.reverse) for (const sv of services.values()) addPtrs(reverse, sv);
-  } else {
-    for (const [k, v] of prev.services) services.set(k, v);
-    if (opts.reverse) for (const [k, v] of prev.reverse) reverse.set(k, v);
-    for (const key of snap.changed) {
-      const old = services.get(key);
-      if (old && opts.reverse) removePtrs(reverse, old);
-      const imp = snap.imports.get(key);
-      if (imp === undefined) {
-        services.delete(key);
-        continue;
-      }
-      const sv = buildService(key, imp, snap, opts);
-      services.set(key, sv);
-      if (opts.reverse) addPtrs(reverse, sv);
-    }
+    return Object.freeze({
+      version: snap.version,
+      namespaces: snap.namespaces,
+      services: BucketedMap.from(services),
+      reverse: BucketedMap.from(reverse),
+    });
   }
-  return Object.freeze({ version: snap.version, namespaces: snap.namespaces, services, reverse });
+  const changed = new Map<ServiceKey, ServiceView | undefined>();
+  const reverse = new BucketedMapEdit(BucketedMap.from(prev.reverse));
+  for (const key of snap.changed) {
+    const old = prev.services.get(key);
+    if (old && opts.reverse) removePtrs(reverse, old);
+    const imp = snap.imports.get(key);
+    if (imp === undefined) {
+      changed.set(key, undefined);
+      continue;
+    }
+    const sv = buildService(key, imp, snap, opts);
+    changed.set(key, sv);
+    if (opts.reverse) addPtrs(reverse, sv);
+  }
+  return Object.freeze({
+    version: snap.version,
+    namespaces: snap.namespaces,
+    services: BucketedMap.from(prev.services).withChanges(changed),
+    reverse: reverse.finish(),
+  });
 }
