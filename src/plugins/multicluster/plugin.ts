@@ -68,7 +68,10 @@ export class MulticlusterPlugin implements Plugin {
     });
     await this.source.start();
     await this.#waitForSync();
-    this.#state = this.#newState(this.source.current());
+    // The subscription has built the state of every snapshot published since; building it again
+    // from the same snapshot would rebuild (and re-encode) every service its `changed` names.
+    const snap = this.source.current();
+    if (snap.version !== this.#state.view.version) this.#state = this.#newState(snap);
   }
 
   /**
