@@ -44,33 +44,69 @@ export interface ViewOptions {
   readonly reverse: boolean;
 }
 
-function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
-  const endpoints: EndpointView[] = [];
-  const hosts = new Map<string, EndpointView[]>();
-  const slices = snap.slices.get(key);
-  if (!opts.noEndpoints) {
-    for (const slice of slices ?? []) {
-      const family = slice.addressType === 'IPv6' ? 6 : 4;
-      for (const ep of slice.endpoints) {
-        if (!ep.ready) continue;
-        for (const address of ep.addresses) {
-          const view: EndpointView = Object.freeze({
-            label: ep.hostname ?? endpointLabel(address),
-            clusterId: slice.clusterId,
-            address,
-            family,
-            ports: slice.ports,
-          });
-          endpoints.push(view);
-          const h = `${view.label}.${view.clusterId}`;
-          const list = hosts.get(h);
-          if (list) list.push(view);
-          else hosts.set(h, [view]);
+/**
+ * A service's view. Its endpoint list and per-pod name index are derived from the slices on first
+ * use and kept: a ClusterSetIP service needs them only for per-pod names and PTR, which most
+ * services are never asked for, and at 100k endpoints they were a fifth of the heap. Frozen; the
+ * derived data lives in private fields, computed once from immutable records.
+ */
+class LazyServiceView implements ServiceView {
+  readonly #noEndpoints: boolean;
+  #endpoints: readonly EndpointView[] | null = null;
+  #hosts: ReadonlyMap<string, readonly EndpointView[]> | null = null;
+
+  constructor(
+    readonly key: ServiceKey,
+    readonly imp: ImportRecord,
+    readonly slices: readonly SliceRecord[] | undefined,
+    noEndpoints: boolean,
+  ) {
+    this.#noEndpoints = noEndpoints;
+    Object.freeze(this);
+  }
+
+  get endpoints(): readonly EndpointView[] {
+    if (this.#endpoints === null) this.#derive();
+    return this.#endpoints as readonly EndpointView[];
+  }
+
+  get hosts(): ReadonlyMap<string, readonly EndpointView[]> {
+    if (this.#hosts === null) this.#derive();
+    return this.#hosts as ReadonlyMap<string, readonly EndpointView[]>;
+  }
+
+  #derive(): void {
+    const endpoints: EndpointView[] = [];
+    const hosts = new Map<string, EndpointView[]>();
+    if (!this.#noEndpoints) {
+      for (const slice of this.slices ?? []) {
+        const family = slice.addressType === 'IPv6' ? 6 : 4;
+        for (const ep of slice.endpoints) {
+          if (!ep.ready) continue;
+          for (const address of ep.addresses) {
+            const view: EndpointView = Object.freeze({
+              label: ep.hostname ?? endpointLabel(address),
+              clusterId: slice.clusterId,
+              address,
+              family,
+              ports: slice.ports,
+            });
+            endpoints.push(view);
+            const h = `${view.label}.${view.clusterId}`;
+            const list = hosts.get(h);
+            if (list) list.push(view);
+            else hosts.set(h, [view]);
+          }
         }
       }
     }
+    this.#endpoints = Object.freeze(endpoints);
+    this.#hosts = hosts;
   }
-  return Object.freeze({ key, imp, slices, endpoints: Object.freeze(endpoints), hosts });
+}
+
+function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
+  return new LazyServiceView(key, imp, snap.slices.get(key), opts.noEndpoints);
 }
 
 function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
