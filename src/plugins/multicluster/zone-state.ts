@@ -1,9 +1,11 @@
 // Everything the handler needs for one snapshot: the view, its SOA serial, the negative-answer
-// templates per zone, and answers encoded ahead of queries. A service's own names (A, AAAA, SRV,
-// _port._proto SRV) are encoded when the service changes and reused (by object identity) while it
-// does not; the rest (per-pod names, apex, dns-version, PTR, negative answers) is encoded on first
-// use and kept for the life of the snapshot. Per-pod names are not encoded ahead: at 100k
-// endpoints they would hold most of the process's memory for names few clients ask for.
+// templates per zone, and encoded answers. A service's own names (A, AAAA, SRV, _port._proto SRV)
+// are encoded together on the first question for any of them and reused (by the ServiceView's
+// identity) across snapshots while the service does not change; the rest (per-pod names, apex,
+// dns-version, PTR, negative answers) is encoded on first use and kept for the life of the
+// snapshot. Nothing is encoded ahead of questions: at 10k services the answers of every service
+// were a quarter of the heap (a few hundred bytes of typed arrays each), for names most of which
+// are never asked; encoding one service's names costs tens of microseconds once.
 
 import { Flag, QType, Rcode } from '../../dns/constants.js';
 import { wireReply, type Reply } from '../../dns/reply.js';
@@ -46,12 +48,6 @@ export class ZoneState {
     }
   }
 
-  /** Encodes the answers of services that have none yet (new or changed ones). */
-  encodeServices(keys: Iterable<ServiceKey> | 'all'): void {
-    const list = keys === 'all' ? this.view.services.values() : [...keys].map((k) => this.view.services.get(k));
-    for (const sv of list) if (sv !== undefined && !this.encoded.has(sv)) this.encoded.set(sv, this.#encodeService(sv));
-  }
-
   #encodeService(sv: ServiceView): ServiceAnswers {
     const out = new Map<string, TypeAnswers>();
     const put = (lname: string, zone: string, types: readonly number[]): void => {
@@ -80,7 +76,7 @@ export class ZoneState {
     return wireReply(Rcode.NOERROR, Flag.AA, wire, PLUGIN, layout);
   }
 
-  /** A pre-encoded answer for (lname, qtype) under a service, if one exists. */
+  /** The encoded answer for (lname, qtype) under a service (encoding its names if not yet), if one exists. */
   serviceAnswer(zone: string, lname: string, qtype: number): Reply | undefined {
     const rel = zone === '.' ? lname.length - 1 : lname.length - zone.length - 1;
     const e1 = lname.lastIndexOf('.', rel - 1);
@@ -93,7 +89,12 @@ export class ZoneState {
     const sv = this.view.services.get(`${lname.slice(e2 + 1, e1)}/${lname.slice(e3 + 1, e2)}`);
     if (sv === undefined) return undefined;
     const key = last === 'svc' ? lname : `${lname.slice(0, e1 + 1)}svc.${zone}`;
-    return this.encoded.get(sv)?.get(key)?.get(qtype);
+    let answers = this.encoded.get(sv);
+    if (answers === undefined) {
+      answers = this.#encodeService(sv);
+      this.encoded.set(sv, answers);
+    }
+    return answers.get(key)?.get(qtype);
   }
 
   memoGet(lname: string, qtype: number): Reply | undefined {
