@@ -95,6 +95,9 @@ describe('KubernetesSource', () => {
     const source = newSource();
     await source.start();
     await waitUntil(() => source.synced(), 'synced');
+    // All three watches open first: one still on its way when stop() aborts it may reach the
+    // server's request log only after the count below is taken.
+    await waitUntil(() => api.openWatches() === 3, 'three watches open');
     await source.stop();
     await source.stop();
     const watches = api.requests.count('watch');
