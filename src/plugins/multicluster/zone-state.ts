@@ -3,9 +3,10 @@
 // are encoded together on the first question for any of them and reused (by the ServiceView's
 // identity) across snapshots while the service does not change; the rest (per-pod names, apex,
 // dns-version, PTR, negative answers) is encoded on first use and kept for the life of the
-// snapshot. Nothing is encoded ahead of questions: at 10k services the answers of every service
-// were a quarter of the heap (a few hundred bytes of typed arrays each), for names most of which
-// are never asked; encoding one service's names costs tens of microseconds once.
+// snapshot. Nothing is encoded ahead of questions, so a snapshot per API event costs little: at
+// 10k services the answers of every service were a quarter of the heap (a few hundred bytes of
+// typed arrays each), for names most of which are never asked; encoding one service's names
+// costs tens of microseconds once.
 
 import { Flag, QType, Rcode } from '../../dns/constants.js';
 import { wireReply, type Reply } from '../../dns/reply.js';
@@ -29,8 +30,8 @@ export interface ZoneSettings {
 
 export class ZoneState {
   readonly params: ZoneParams;
-  readonly #nx = new Map<string, Reply>();
-  readonly #nodata = new Map<string, Reply>();
+  /** Per zone, the NXDOMAIN and NODATA replies (they carry this snapshot's SOA); made on first use. */
+  readonly #negative = new Map<string, { readonly nx: Reply; readonly nodata: Reply }>();
   readonly #memo = new Map<string, TypeAnswers>();
 
   constructor(
@@ -41,11 +42,19 @@ export class ZoneState {
     readonly encoded: WeakMap<ServiceView, ServiceAnswers>,
   ) {
     this.params = Object.freeze({ ttl: settings.ttl, firstForwardZone: settings.firstForwardZone, serial });
-    for (const z of settings.zones) {
-      const soa = new MessageBuilder({ compress: false }).add(1, soaRecord(z, this.params)).finish();
-      this.#nx.set(z, wireReply(Rcode.NXDOMAIN, Flag.AA, soa.wire, PLUGIN, soa.layout));
-      this.#nodata.set(z, wireReply(Rcode.NOERROR, Flag.AA, soa.wire, PLUGIN, soa.layout));
+  }
+
+  #negativeFor(zone: string): { readonly nx: Reply; readonly nodata: Reply } {
+    let replies = this.#negative.get(zone);
+    if (replies === undefined) {
+      const soa = new MessageBuilder({ compress: false }).add(1, soaRecord(zone, this.params)).finish();
+      replies = {
+        nx: wireReply(Rcode.NXDOMAIN, Flag.AA, soa.wire, PLUGIN, soa.layout),
+        nodata: wireReply(Rcode.NOERROR, Flag.AA, soa.wire, PLUGIN, soa.layout),
+      };
+      this.#negative.set(zone, replies);
     }
+    return replies;
   }
 
   #encodeService(sv: ServiceView): ServiceAnswers {
@@ -111,10 +120,10 @@ export class ZoneState {
   }
 
   nxdomain(zone: string): Reply {
-    return this.#nx.get(zone)!;
+    return this.#negativeFor(zone).nx;
   }
 
   nodata(zone: string): Reply {
-    return this.#nodata.get(zone)!;
+    return this.#negativeFor(zone).nodata;
   }
 }
