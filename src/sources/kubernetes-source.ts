@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApiConnection } from '../k8s/connection.js';
 import { Informer, type InformerClock, type InformerEvent, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
 import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
@@ -30,17 +31,21 @@ export interface KubernetesSourceOptions {
   readonly clock?: InformerClock;
   readonly informerOptions?: KubernetesInformerTuning;
   /**
-   * Gives back the heap a large first list left committed (heap-trim.ts's trimHeap); called once,
-   * when the first full sync completes and the lists held at least TRIM_MIN_OBJECTS objects. The
-   * pages are converted and the zone built by then (listeners run inside the commit), and the
-   * pause (about half a second at 10k services) comes before the source says it is synced, so
-   * before the server is ready. Absent: nothing is done.
+   * Gives back the heap a large first list left committed (heap-trim.ts's trimHeap). Called when
+   * the first full sync completes, if the lists held at least TRIM_MIN_OBJECTS objects (the pages
+   * are converted and the zone built by then, since listeners run inside the commit), and every
+   * TRIM_EVERY_OBJECTS objects converted before that, which keeps the peak down. All of it comes
+   * before the source says it is synced, so before the server is ready (unless startup_timeout let
+   * it answer early, SERVFAIL for what is not known yet): the pauses (0.1-0.4 s each at 10k
+   * services) cost sync time. Absent: nothing is done.
    */
   readonly trimHeap?: () => boolean;
 }
 
 /** Below this many listed objects the list's garbage is too small to be worth a blocking full GC. */
 export const TRIM_MIN_OBJECTS = 1000;
+/** During the first sync, one trim per this many converted objects (see countingDuringFirstSync). */
+export const TRIM_EVERY_OBJECTS = 2500;
 
 const RESOURCES: readonly WatchedResource[] = ['serviceimports', 'endpointslices', 'namespaces'];
 
@@ -67,6 +72,7 @@ export class KubernetesSource implements ObjectSource {
   private started = false;
   private stopped = false;
   private startedAt = 0;
+  private convertedSinceTrim = 0;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.logger = options.logger.child({ source: 'kubernetes', server: options.connection.server.href.replace(/\/+$/, '') });
@@ -153,7 +159,7 @@ export class KubernetesSource implements ObjectSource {
       clock: this.clock,
       ...this.options.informerOptions,
       // Objects are converted as they arrive; the informer keeps their identity only.
-      transform: convertOnArrival(resource),
+      transform: this.countingDuringFirstSync(convertOnArrival(resource)),
     });
     this.informers.set(resource, informer);
     informer.onBatch((events) => {
@@ -206,6 +212,23 @@ export class KubernetesSource implements ObjectSource {
         this.markFresh(resource);
         return;
     }
+  }
+
+  /**
+   * The transform, plus a trim every TRIM_EVERY_OBJECTS objects converted before the first sync:
+   * the young generation grows with every converted record that survives, and a large first list
+   * would otherwise take it to its maximum (the process's peak RSS) before trimHeapAfterFirstSync
+   * gives it back. Nothing is served from this data yet, so the pauses cost only sync time.
+   */
+  private countingDuringFirstSync(convert: (obj: KubernetesObject) => ConvertedObject): (obj: KubernetesObject) => ConvertedObject {
+    return (obj) => {
+      const converted = convert(obj);
+      if (this.options.trimHeap !== undefined && !this.synced() && ++this.convertedSinceTrim >= TRIM_EVERY_OBJECTS) {
+        this.convertedSinceTrim = 0;
+        this.options.trimHeap();
+      }
+      return converted;
+    };
   }
 
   private trimHeapAfterFirstSync(): void {

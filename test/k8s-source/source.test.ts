@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadApiConnection } from '../../src/k8s/kubeconfig-lite.js';
 import type { ObjectSnapshot } from '../../src/sources/model.js';
-import { KubernetesSource, TRIM_MIN_OBJECTS } from '../../src/sources/kubernetes-source.js';
+import { KubernetesSource, TRIM_EVERY_OBJECTS, TRIM_MIN_OBJECTS } from '../../src/sources/kubernetes-source.js';
 import { waitUntil } from '../fake-apiserver/index.js';
 import { FAST, logSink, MCS, namespace, serviceImport, slice, TestCluster } from './fixtures.js';
 
@@ -121,7 +121,7 @@ describe('KubernetesSource', () => {
     expect(source.synced()).toBe(false);
   });
 
-  it('asks for the heap to be trimmed once, before it says synced, only after a large first list', async () => {
+  it('asks for the heap to be trimmed only for a large first list: every so many objects, and once at the end, before it says synced', async () => {
     const api = await cluster.startApi({ namespaces: ['apps'] });
     api.create(serviceImport('apps', 'web', { ips: ['10.0.0.1'] }));
     const trims: boolean[] = [];
@@ -133,7 +133,8 @@ describe('KubernetesSource', () => {
     await waitUntil(() => small.synced(), 'small source synced');
     expect(trims).toEqual([]);
 
-    for (let i = 0; i < TRIM_MIN_OBJECTS; i++) api.create(serviceImport('apps', `svc${i}`, { ips: ['10.0.0.2'] }));
+    expect(TRIM_EVERY_OBJECTS).toBeGreaterThan(TRIM_MIN_OBJECTS);
+    for (let i = 0; i < TRIM_EVERY_OBJECTS; i++) api.create(serviceImport('apps', `svc${i}`, { ips: ['10.0.0.2'] }));
     const sink = logSink('info');
     const large = newSource(new Registry(), sink.logger, () => {
       trims.push(large.synced());
@@ -143,7 +144,8 @@ describe('KubernetesSource', () => {
     await waitUntil(() => large.synced(), 'large source synced');
     api.patch(`${MCS}/v1alpha1`, 'ServiceImport', 'apps', 'web', { spec: { ips: ['10.0.0.3'] } });
     await waitUntil(() => large.current().imports.get('apps/web')?.ips[0] === '10.0.0.3', 'change seen');
-    expect(trims).toEqual([false]);
+    // One when the 2500th object was converted, one when the last list completed; none for the watch.
+    expect(trims).toEqual([false, false]);
     expect(sink.messages()).toContain('heap left by the first list given back');
   });
 });
