@@ -58,7 +58,8 @@ export function toImportRecord(obj: unknown): Conversion<ImportRecord> {
     return Object.freeze({
       namespace: meta.namespace,
       name: meta.name,
-      type: type as ImportType,
+      // The literal, not the parsed string: one shared copy instead of one per import.
+      type: type === 'Headless' ? 'Headless' : 'ClusterSetIP',
       ips: frozenExact(ips),
       ports: frozenExact(ports),
     });
