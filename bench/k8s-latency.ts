@@ -7,6 +7,10 @@
 // p99 <= 100 ms; RSS below CoreDNS's sizing, (pods + services) * 0.000858 + 49.1 MB.
 // BENCH_K8S_REALISTIC=1 gives every object what a real cluster adds (metadata.managedFields and
 // the kubectl last-applied-configuration annotation), which the source must not keep.
+// Other knobs: BENCH_K8S_SIZES=1000,10000 (sizes), BENCH_K8S_NODE_ARGS (V8 flags for the server),
+// BENCH_K8S_MEMORY=1 (the server says where its memory is, bench/memory-probe.ts),
+// BENCH_K8S_RELISTS=n (n forced relists after the changes, before RSS is read). RSS drifts up
+// over a long run of changes (V8 regrows its young generation): `... k8s-latency.js 3000` shows it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
