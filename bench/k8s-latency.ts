@@ -233,6 +233,7 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
     // 410 path; the periodic resync takes the same one), so RSS is read after what a long-running
     // server goes through every resync period.
     const relists = Number(process.env['BENCH_K8S_RELISTS'] ?? 0);
+    if (relists > 0) await probe('before the relists');
     for (let r = 0; r < relists; r++) {
       const watchesBefore = api.requests.count('watch', 'endpointslices') + api.requests.count('watch', 'serviceimports');
       // A write nobody watches moves the collection past the informers' resourceVersion, and the
