@@ -7,6 +7,10 @@
 // p99 <= 100 ms; RSS below CoreDNS's sizing, (pods + services) * 0.000858 + 49.1 MB.
 // BENCH_K8S_REALISTIC=1 gives every object what a real cluster adds (metadata.managedFields and
 // the kubectl last-applied-configuration annotation), which the source must not keep.
+// Other knobs: BENCH_K8S_SIZES=1000,10000 (sizes), BENCH_K8S_NODE_ARGS (V8 flags for the server),
+// BENCH_K8S_MEMORY=1 (the server says where its memory is, bench/memory-probe.ts),
+// BENCH_K8S_RELISTS=n (n forced relists after the changes, before RSS is read). RSS drifts up
+// over a long run of changes (V8 regrows its young generation): `... k8s-latency.js 3000` shows it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -171,6 +175,10 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
     const spawnedAt = performance.now();
     // BENCH_K8S_NODE_ARGS="--max-semi-space-size=4" tries V8 flags on the server.
     const nodeArgs = (process.env['BENCH_K8S_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    // BENCH_K8S_MEMORY=1: the child reports where its memory is (bench/memory-probe.ts) once synced
+    // and again before RSS is read.
+    const memoryReport = process.env['BENCH_K8S_MEMORY'] === '1';
+    if (memoryReport) nodeArgs.push('--import', join(dirname(fileURLToPath(import.meta.url)), 'memory-probe.js'));
     const proc = spawn(process.execPath, [...nodeArgs, ...serverCommand(), '-conf', join(dir, 'Corefile')], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let firstSyncMs = NaN;
@@ -182,9 +190,22 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
         if (line.includes('multicluster caches synced')) firstSyncMs = (JSON.parse(line) as { ms: number }).ms;
+        if (memoryReport && line.includes('heap left by the first list')) process.stderr.write(`  server: ${line}\n`);
       }
     });
-    proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    let probeReports = 0;
+    const probe = async (when: string): Promise<void> => {
+      if (!memoryReport) return;
+      const seen = probeReports;
+      const at = statusMb(proc.pid!, 'VmRSS');
+      proc.kill('SIGUSR2');
+      for (let waited = 0; probeReports === seen && waited < 120_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      process.stderr.write(`  (${when}: VmRSS ${at.toFixed(1)} MB when the probe was asked)\n`);
+    };
+    proc.stderr!.on('data', (d: Buffer) => {
+      if (d.includes('memory-probe ')) probeReports++;
+      process.stderr.write(d);
+    });
     proc.once('exit', (code) => {
       if (child === proc) process.stderr.write(`clusterset-dns exited early with code ${String(code)}\n`);
     });
@@ -197,6 +218,7 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
       await new Promise((r) => setTimeout(r, 10));
     }
 
+    await probe('synced');
     const samples: number[] = [];
     for (let k = 0; k < changes; k++) {
       const i = Math.floor(Math.random() * imports);
@@ -207,8 +229,27 @@ async function runSize(imports: number, changes: number): Promise<SizeResult> {
       samples.push(await prober.until(name, ip, t, 10_000));
     }
     samples.sort((a, b) => a - b);
+    // BENCH_K8S_RELISTS=n: n full relists after the changes (history compacted, watches closed: the
+    // 410 path; the periodic resync takes the same one), so RSS is read after what a long-running
+    // server goes through every resync period.
+    const relists = Number(process.env['BENCH_K8S_RELISTS'] ?? 0);
+    if (relists > 0) await probe('before the relists');
+    for (let r = 0; r < relists; r++) {
+      const watchesBefore = api.requests.count('watch', 'endpointslices') + api.requests.count('watch', 'serviceimports');
+      // A write nobody watches moves the collection past the informers' resourceVersion, and the
+      // compaction then makes that version too old: the re-watch gets 410 and relists.
+      api.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `relist-${r}`, namespace: 'default' } } as KubeObject);
+      api.faults.compactHistory();
+      api.faults.closeWatches();
+      for (let waited = 0; api.requests.count('watch', 'endpointslices') + api.requests.count('watch', 'serviceimports') < watchesBefore + 4; waited += 20) {
+        if (waited > 120_000) throw new Error('no relist after the history was compacted');
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    }
+    if (relists > 0) process.stderr.write(`  (${relists} relists done after the changes)\n`);
     // Let the garbage of the change loop settle, as a long-running server would.
     await new Promise((r) => setTimeout(r, 1000));
+    await probe('after the changes');
     const rss = statusMb(proc.pid!, 'VmRSS');
     const peak = statusMb(proc.pid!, 'VmHWM');
     const endpoints = imports * ENDPOINTS_PER_SLICE;

@@ -70,7 +70,11 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
   readonly watchTimeoutSeconds?: number;
   /** How long a list or a watch may take to start answering. Default 30 s. */
   readonly requestTimeoutMs?: number;
-  /** List page size (`limit`). Default 500. */
+  /**
+   * List page size (`limit`). Default 100, not client-go's 500: a page is parsed whole, and a GC
+   * that finds 500 raw EndpointSlices alive mid-page copies them all, which is what grows V8's young
+   * generation during a large list (10k slices: RSS after two relists 167 MB at 500, 141 at 100).
+   */
   readonly pageSize?: number;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
@@ -346,7 +350,7 @@ export class Informer<T extends KubernetesObject> {
     let cont = '';
     for (let page = 0; page < 100_000; page++) {
       const q = this.selectorQuery();
-      q.set('limit', String(this.opts.pageSize ?? 500));
+      q.set('limit', String(this.opts.pageSize ?? 100));
       if (cont !== '') q.set('continue', cont);
       const body = (await getJson(this.opts.connection, `${this.basePath}?${q.toString()}`, controller.signal, timeoutMs)) as ListBody;
       if (!Array.isArray(body.items) || typeof body.metadata?.resourceVersion !== 'string') {
@@ -357,6 +361,14 @@ export class Informer<T extends KubernetesObject> {
       const kind = typeof body.kind === 'string' ? body.kind.replace(/List$/, '') : undefined;
       const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : undefined;
       for (const item of body.items as KubernetesObject[]) {
+        // An object the store has at this resourceVersion stays as stored (replace() keeps it and
+        // emits nothing): transforming it again would only make garbage, all of it at once on a
+        // resync, where nearly every object is unchanged.
+        const known = this.store.get(item.metadata?.namespace, item.metadata?.name ?? '');
+        if (known !== undefined && known.metadata?.resourceVersion === item.metadata?.resourceVersion) {
+          items.push(known);
+          continue;
+        }
         if (item.kind === undefined && kind !== undefined) item.kind = kind;
         if (item.apiVersion === undefined && apiVersion !== undefined) item.apiVersion = apiVersion;
         items.push(this.decoded(item));

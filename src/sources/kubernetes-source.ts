@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApiConnection } from '../k8s/connection.js';
 import { Informer, type InformerClock, type InformerEvent, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
 import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
@@ -29,7 +30,22 @@ export interface KubernetesSourceOptions {
   readonly metrics: Registry;
   readonly clock?: InformerClock;
   readonly informerOptions?: KubernetesInformerTuning;
+  /**
+   * Gives back the heap a large first list left committed (heap-trim.ts's trimHeap). Called when
+   * the first full sync completes, if the lists held at least TRIM_MIN_OBJECTS objects (the pages
+   * are converted and the zone built by then, since listeners run inside the commit), and every
+   * TRIM_EVERY_OBJECTS objects converted before that, which keeps the peak down. All of it comes
+   * before the source says it is synced, so before the server is ready (unless startup_timeout let
+   * it answer early, SERVFAIL for what is not known yet): the pauses (0.1-0.4 s each at 10k
+   * services) cost sync time. Absent: nothing is done.
+   */
+  readonly trimHeap?: () => boolean;
 }
+
+/** Below this many listed objects the list's garbage is too small to be worth a blocking full GC. */
+export const TRIM_MIN_OBJECTS = 1000;
+/** During the first sync, one trim per this many converted objects (see countingDuringFirstSync). */
+export const TRIM_EVERY_OBJECTS = 2500;
 
 const RESOURCES: readonly WatchedResource[] = ['serviceimports', 'endpointslices', 'namespaces'];
 
@@ -56,6 +72,7 @@ export class KubernetesSource implements ObjectSource {
   private started = false;
   private stopped = false;
   private startedAt = 0;
+  private convertedSinceTrim = 0;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.logger = options.logger.child({ source: 'kubernetes', server: options.connection.server.href.replace(/\/+$/, '') });
@@ -142,7 +159,7 @@ export class KubernetesSource implements ObjectSource {
       clock: this.clock,
       ...this.options.informerOptions,
       // Objects are converted as they arrive; the informer keeps their identity only.
-      transform: convertOnArrival(resource),
+      transform: this.countingDuringFirstSync(convertOnArrival(resource)),
     });
     this.informers.set(resource, informer);
     informer.onBatch((events) => {
@@ -177,6 +194,10 @@ export class KubernetesSource implements ObjectSource {
       case 'error':
         return;
       case 'synced':
+        if (!this.syncedResources.has(resource) && this.syncedResources.size === RESOURCES.length - 1) {
+          // The last cache's first list is in: trim while synced() still says false.
+          this.trimHeapAfterFirstSync();
+        }
         this.syncedResources.add(resource);
         this.logger.debug({ resource }, `${resource} cache synced`);
         if (this.synced()) {
@@ -191,6 +212,39 @@ export class KubernetesSource implements ObjectSource {
         this.markFresh(resource);
         return;
     }
+  }
+
+  /**
+   * The transform, plus a trim every TRIM_EVERY_OBJECTS objects converted before the first sync:
+   * the young generation grows with every converted record that survives, and a large first list
+   * would otherwise take it to its maximum (the process's peak RSS) before trimHeapAfterFirstSync
+   * gives it back. Nothing is served from this data yet, so the pauses cost only sync time.
+   */
+  private countingDuringFirstSync(convert: (obj: KubernetesObject) => ConvertedObject): (obj: KubernetesObject) => ConvertedObject {
+    return (obj) => {
+      const converted = convert(obj);
+      if (this.options.trimHeap !== undefined && !this.synced() && ++this.convertedSinceTrim >= TRIM_EVERY_OBJECTS) {
+        this.convertedSinceTrim = 0;
+        this.options.trimHeap();
+      }
+      return converted;
+    };
+  }
+
+  private trimHeapAfterFirstSync(): void {
+    const trim = this.options.trimHeap;
+    if (trim === undefined) return;
+    const counts = this.objectCounts();
+    const objects = (counts.get('imports') ?? 0) + (counts.get('endpointslices') ?? 0) + (counts.get('namespaces') ?? 0);
+    if (objects < TRIM_MIN_OBJECTS) return;
+    const before = process.memoryUsage.rss();
+    const started = this.clock.now();
+    if (!trim()) return;
+    const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+    this.logger.info(
+      { objects, ms: this.clock.now() - started, rssMbBefore: mb(before), rssMbAfter: mb(process.memoryUsage.rss()) },
+      'heap left by the first list given back',
+    );
   }
 
   private markStale(resource: WatchedResource, since: number): void {

@@ -3,6 +3,7 @@
 // then commit(); a snapshot is published only when the data really differs from the last one, and
 // it shares every import and per-service slice array that did not change.
 
+import { BucketedMap } from './bucketed-map.js';
 import { deepFreeze, recordsEqual } from './record-values.js';
 import {
   serviceKey,
@@ -29,8 +30,8 @@ export interface SnapshotStoreOptions {
 const EMPTY_SNAPSHOT: ObjectSnapshot = Object.freeze({
   version: 0,
   namespaces: new Set<string>(),
-  imports: new Map<ServiceKey, ImportRecord>(),
-  slices: new Map<ServiceKey, readonly SliceRecord[]>(),
+  imports: BucketedMap.empty<ImportRecord>(),
+  slices: BucketedMap.empty<readonly SliceRecord[]>(),
   changed: 'all',
 });
 
@@ -39,8 +40,11 @@ export class SnapshotStore {
   private readonly imports = new Map<ServiceKey, ImportRecord>();
   /** Keyed by `namespace/sliceName`. */
   private readonly slices = new Map<string, SliceRecord>();
-  /** Slices of each service, by slice name. */
-  private readonly slicesByService = new Map<ServiceKey, Map<string, SliceRecord>>();
+  /**
+   * Slices of each service, ordered by slice name (so reloads compare equal), frozen: the array a
+   * snapshot publishes for the service, replaced (never changed) when one of them changes.
+   */
+  private readonly slicesByService = new Map<ServiceKey, readonly SliceRecord[]>();
   private namespaces = new Set<string>();
   /** Services touched since the last commit (the commit checks whether they really changed). */
   private readonly dirty = new Set<ServiceKey>();
@@ -87,12 +91,12 @@ export class SnapshotStore {
     const frozen = deepFreeze(record);
     this.slices.set(id, frozen);
     const key = serviceKey(frozen.namespace, frozen.serviceName);
-    let group = this.slicesByService.get(key);
-    if (group === undefined) {
-      group = new Map();
-      this.slicesByService.set(key, group);
-    }
-    group.set(frozen.name, frozen);
+    const group = (this.slicesByService.get(key) ?? []).filter((r) => r.name !== frozen.name);
+    let at = group.findIndex((r) => r.name > frozen.name);
+    if (at < 0) at = group.length;
+    group.splice(at, 0, frozen);
+    // slice(): an exact-size copy (a filtered array keeps spare room).
+    this.slicesByService.set(key, Object.freeze(group.slice()));
     this.dirty.add(key);
   }
 
@@ -180,17 +184,15 @@ export class SnapshotStore {
     const key = serviceKey(record.namespace, record.serviceName);
     const group = this.slicesByService.get(key);
     if (group === undefined) return;
-    group.delete(record.name);
-    if (group.size === 0) this.slicesByService.delete(key);
+    const rest = group.filter((r) => r.name !== record.name);
+    if (rest.length === 0) this.slicesByService.delete(key);
+    else this.slicesByService.set(key, Object.freeze(rest.slice()));
     this.dirty.add(key);
   }
 
-  /** The service's slices ordered by slice name (so reloads compare equal), or undefined if none. */
+  /** The service's slices ordered by slice name, or undefined if none. */
   private sliceArray(key: ServiceKey): readonly SliceRecord[] | undefined {
-    const group = this.slicesByService.get(key);
-    if (group === undefined || group.size === 0) return undefined;
-    const names = [...group.keys()].sort();
-    return Object.freeze(names.map((name) => group.get(name) as SliceRecord));
+    return this.slicesByService.get(key);
   }
 
   private notify(snapshot: ObjectSnapshot): void {
@@ -207,18 +209,13 @@ export class SnapshotStore {
   }
 }
 
-/** A copy of `base` with the given entries replaced (undefined: removed); `base` when none. */
+/** `base` with the given entries replaced (undefined: removed), sharing what did not change; `base` when none. */
 function withChanges<V>(
   base: ReadonlyMap<ServiceKey, V>,
   changes: ReadonlyMap<ServiceKey, V | undefined>,
 ): ReadonlyMap<ServiceKey, V> {
   if (changes.size === 0) return base;
-  const next = new Map(base);
-  for (const [key, value] of changes) {
-    if (value === undefined) next.delete(key);
-    else next.set(key, value);
-  }
-  return next;
+  return BucketedMap.from(base).withChanges(changes);
 }
 
 function sliceArraysEqual(

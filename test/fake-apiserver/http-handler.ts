@@ -206,7 +206,7 @@ export class HttpHandler {
           });
           return;
         }
-        this.sendList(res, t, store.list(def, selection), query);
+        this.sendList(res, t, store.listShared(def, selection), query);
         return;
       }
       if (method === 'POST') {
@@ -259,8 +259,14 @@ export class HttpHandler {
     }
   }
 
-  private sendList(res: ServerResponse, t: RouteTarget, listed: { items: KubeObject[]; resourceVersion: number }, query: URLSearchParams): void {
-    let items = listed.items;
+  private sendList(
+    res: ServerResponse,
+    t: RouteTarget,
+    listed: { entries: readonly (readonly [string, KubeObject])[]; resourceVersion: number },
+    query: URLSearchParams,
+  ): void {
+    const entries = listed.entries;
+    let start = 0;
     const cont = query.get('continue');
     if (cont !== null && cont !== '') {
       let token: ContinueToken;
@@ -269,18 +275,25 @@ export class HttpHandler {
       } catch {
         throw badRequest('continue key is not valid');
       }
-      items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}` > token.after);
+      // The first key after the token's (keys are sorted).
+      let hi = entries.length;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if ((entries[mid] as readonly [string, KubeObject])[0] > token.after) hi = mid;
+        else start = mid + 1;
+      }
     }
     const metadata: Record<string, unknown> = { resourceVersion: String(listed.resourceVersion) };
     const limit = Number(query.get('limit') ?? '0');
-    if (Number.isInteger(limit) && limit > 0 && items.length > limit) {
-      const last = items[limit - 1] as KubeObject;
-      metadata.continue = Buffer.from(
-        JSON.stringify({ after: `${last.metadata.namespace ?? ''}/${last.metadata.name ?? ''}` } satisfies ContinueToken),
-      ).toString('base64url');
-      metadata.remainingItemCount = items.length - limit;
-      items = items.slice(0, limit);
+    let end = entries.length;
+    if (Number.isInteger(limit) && limit > 0 && end - start > limit) {
+      end = start + limit;
+      const lastKey = (entries[end - 1] as readonly [string, KubeObject])[0];
+      metadata.continue = Buffer.from(JSON.stringify({ after: lastKey } satisfies ContinueToken)).toString('base64url');
+      metadata.remainingItemCount = entries.length - end;
     }
+    // The stored objects are only serialized (sendJson stringifies at once), so they need no copy.
+    const items = entries.slice(start, end).map(([, obj]) => obj);
     // Built-in types list their items without apiVersion/kind; custom resources keep them.
     const shown = items.map((o) => {
       if (t.def.crd) return this.present(o, t);

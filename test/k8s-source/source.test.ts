@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadApiConnection } from '../../src/k8s/kubeconfig-lite.js';
 import type { ObjectSnapshot } from '../../src/sources/model.js';
-import { KubernetesSource } from '../../src/sources/kubernetes-source.js';
+import { KubernetesSource, TRIM_EVERY_OBJECTS, TRIM_MIN_OBJECTS } from '../../src/sources/kubernetes-source.js';
 import { waitUntil } from '../fake-apiserver/index.js';
 import { FAST, logSink, MCS, namespace, serviceImport, slice, TestCluster } from './fixtures.js';
 
@@ -18,8 +18,14 @@ afterEach(async () => {
   await cluster.close();
 });
 
-function newSource(metrics = new Registry(), logger = logSink('warn').logger): KubernetesSource {
-  const s = new KubernetesSource({ connection: loadApiConnection({ path: cluster.kubeconfig() }), logger, metrics, informerOptions: FAST });
+function newSource(metrics = new Registry(), logger = logSink('warn').logger, trimHeap?: () => boolean): KubernetesSource {
+  const s = new KubernetesSource({
+    connection: loadApiConnection({ path: cluster.kubeconfig() }),
+    logger,
+    metrics,
+    informerOptions: FAST,
+    ...(trimHeap !== undefined ? { trimHeap } : {}),
+  });
   sources.push(s);
   return s;
 }
@@ -89,6 +95,9 @@ describe('KubernetesSource', () => {
     const source = newSource();
     await source.start();
     await waitUntil(() => source.synced(), 'synced');
+    // All three watches open first: one still on its way when stop() aborts it may reach the
+    // server's request log only after the count below is taken.
+    await waitUntil(() => api.openWatches() === 3, 'three watches open');
     await source.stop();
     await source.stop();
     const watches = api.requests.count('watch');
@@ -110,5 +119,33 @@ describe('KubernetesSource', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(api.requests.all.length).toBe(attempts);
     expect(source.synced()).toBe(false);
+  });
+
+  it('asks for the heap to be trimmed only for a large first list: every so many objects, and once at the end, before it says synced', async () => {
+    const api = await cluster.startApi({ namespaces: ['apps'] });
+    api.create(serviceImport('apps', 'web', { ips: ['10.0.0.1'] }));
+    const trims: boolean[] = [];
+    const small = newSource(new Registry(), logSink('warn').logger, () => {
+      trims.push(small.synced());
+      return true;
+    });
+    await small.start();
+    await waitUntil(() => small.synced(), 'small source synced');
+    expect(trims).toEqual([]);
+
+    expect(TRIM_EVERY_OBJECTS).toBeGreaterThan(TRIM_MIN_OBJECTS);
+    for (let i = 0; i < TRIM_EVERY_OBJECTS; i++) api.create(serviceImport('apps', `svc${i}`, { ips: ['10.0.0.2'] }));
+    const sink = logSink('info');
+    const large = newSource(new Registry(), sink.logger, () => {
+      trims.push(large.synced());
+      return true;
+    });
+    await large.start();
+    await waitUntil(() => large.synced(), 'large source synced');
+    api.patch(`${MCS}/v1alpha1`, 'ServiceImport', 'apps', 'web', { spec: { ips: ['10.0.0.3'] } });
+    await waitUntil(() => large.current().imports.get('apps/web')?.ips[0] === '10.0.0.3', 'change seen');
+    // One when the 2500th object was converted, one when the last list completed; none for the watch.
+    expect(trims).toEqual([false, false]);
+    expect(sink.messages()).toContain('heap left by the first list given back');
   });
 });

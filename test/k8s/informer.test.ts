@@ -248,6 +248,34 @@ describe('Informer', () => {
     expect(summary(batches.at(-1) ?? [])).toEqual(['add missed']);
   });
 
+  it('a relist transforms only the objects whose resourceVersion changed; the rest stay as stored', async () => {
+    const transformed: string[] = [];
+    const { a, inf, batches } = await setup(
+      { bookmarkIntervalMs: 10_000 },
+      {
+        resyncMs: 400,
+        idleTimeoutMs: 60_000,
+        transform: (obj) => {
+          transformed.push(obj.metadata?.name ?? '');
+          return obj;
+        },
+      },
+    );
+    a.create(svc('kept'));
+    a.create(svc('edited'));
+    await startWatching(a, inf);
+    const kept = inf.get('default', 'kept');
+    expect(transformed.sort()).toEqual(['edited', 'kept']);
+    transformed.length = 0;
+    a.faults.silenceWatches(true);
+    a.patch('v1', 'Service', 'default', 'edited', { metadata: { labels: { app: 'web', v: '2' } } });
+    a.faults.silenceWatches(false);
+    await waitUntil(() => inf.get('default', 'edited')?.metadata?.labels?.['v'] === '2', 'resync heals', 5000);
+    expect(transformed).toEqual(['edited']);
+    expect(inf.get('default', 'kept')).toBe(kept);
+    expect(summary(batches.at(-1) ?? [])).toEqual(['update edited']);
+  });
+
   it('survives an API server stop and restart on the same port', async () => {
     const { a, inf, states } = await setup();
     await startWatching(a, inf);

@@ -1,5 +1,5 @@
 // The multicluster plugin: routes a question to the longest of its zones, answers from the
-// current ZoneState (pre-encoded answers first, then pure synthesis), and applies the rcode rules
+// current ZoneState (a service's encoded answers first, then pure synthesis), and applies the rcode rules
 // of dns-behaviour.md: SERVFAIL instead of NXDOMAIN before the first sync, fallthrough on NXDOMAIN.
 
 import type { Logger } from 'pino';
@@ -48,9 +48,7 @@ export class MulticlusterPlugin implements Plugin {
       reverse: this.options.zones.some((z) => z.endsWith('.arpa.')),
     });
     this.#view = view;
-    const state = new ZoneState(view, this.#settings, (this.#serialBase + view.version) >>> 0, this.#encoded);
-    state.encodeServices(snap.changed);
-    return state;
+    return new ZoneState(view, this.#settings, (this.#serialBase + view.version) >>> 0, this.#encoded);
   }
 
   /** The current state; tests and the benchmark read it. */
@@ -68,7 +66,10 @@ export class MulticlusterPlugin implements Plugin {
     });
     await this.source.start();
     await this.#waitForSync();
-    this.#state = this.#newState(this.source.current());
+    // The subscription has built the state of every snapshot published since; building it again
+    // from the same snapshot would rebuild (and re-encode) every service its `changed` names.
+    const snap = this.source.current();
+    if (snap.version !== this.#state.view.version) this.#state = this.#newState(snap);
   }
 
   /**

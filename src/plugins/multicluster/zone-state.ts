@@ -1,9 +1,12 @@
 // Everything the handler needs for one snapshot: the view, its SOA serial, the negative-answer
-// templates per zone, and answers encoded ahead of queries. A service's own names (A, AAAA, SRV,
-// _port._proto SRV) are encoded when the service changes and reused (by object identity) while it
-// does not; the rest (per-pod names, apex, dns-version, PTR, negative answers) is encoded on first
-// use and kept for the life of the snapshot. Per-pod names are not encoded ahead: at 100k
-// endpoints they would hold most of the process's memory for names few clients ask for.
+// templates per zone, and encoded answers. A service's own names (A, AAAA, SRV, _port._proto SRV)
+// are encoded together on the first question for any of them and reused (by the ServiceView's
+// identity) across snapshots while the service does not change; the rest (per-pod names, apex,
+// dns-version, PTR, negative answers) is encoded on first use and kept for the life of the
+// snapshot. Nothing is encoded ahead of questions, so a snapshot per API event costs little: at
+// 10k services the answers of every service were a quarter of the heap (a few hundred bytes of
+// typed arrays each), for names most of which are never asked; encoding one service's names
+// costs tens of microseconds once.
 
 import { Flag, QType, Rcode } from '../../dns/constants.js';
 import { wireReply, type Reply } from '../../dns/reply.js';
@@ -27,8 +30,8 @@ export interface ZoneSettings {
 
 export class ZoneState {
   readonly params: ZoneParams;
-  readonly #nx = new Map<string, Reply>();
-  readonly #nodata = new Map<string, Reply>();
+  /** Per zone, the NXDOMAIN and NODATA replies (they carry this snapshot's SOA); made on first use. */
+  readonly #negative = new Map<string, { readonly nx: Reply; readonly nodata: Reply }>();
   readonly #memo = new Map<string, TypeAnswers>();
 
   constructor(
@@ -39,17 +42,19 @@ export class ZoneState {
     readonly encoded: WeakMap<ServiceView, ServiceAnswers>,
   ) {
     this.params = Object.freeze({ ttl: settings.ttl, firstForwardZone: settings.firstForwardZone, serial });
-    for (const z of settings.zones) {
-      const soa = new MessageBuilder({ compress: false }).add(1, soaRecord(z, this.params)).finish();
-      this.#nx.set(z, wireReply(Rcode.NXDOMAIN, Flag.AA, soa.wire, PLUGIN, soa.layout));
-      this.#nodata.set(z, wireReply(Rcode.NOERROR, Flag.AA, soa.wire, PLUGIN, soa.layout));
-    }
   }
 
-  /** Encodes the answers of services that have none yet (new or changed ones). */
-  encodeServices(keys: Iterable<ServiceKey> | 'all'): void {
-    const list = keys === 'all' ? this.view.services.values() : [...keys].map((k) => this.view.services.get(k));
-    for (const sv of list) if (sv !== undefined && !this.encoded.has(sv)) this.encoded.set(sv, this.#encodeService(sv));
+  #negativeFor(zone: string): { readonly nx: Reply; readonly nodata: Reply } {
+    let replies = this.#negative.get(zone);
+    if (replies === undefined) {
+      const soa = new MessageBuilder({ compress: false }).add(1, soaRecord(zone, this.params)).finish();
+      replies = {
+        nx: wireReply(Rcode.NXDOMAIN, Flag.AA, soa.wire, PLUGIN, soa.layout),
+        nodata: wireReply(Rcode.NOERROR, Flag.AA, soa.wire, PLUGIN, soa.layout),
+      };
+      this.#negative.set(zone, replies);
+    }
+    return replies;
   }
 
   #encodeService(sv: ServiceView): ServiceAnswers {
@@ -80,7 +85,7 @@ export class ZoneState {
     return wireReply(Rcode.NOERROR, Flag.AA, wire, PLUGIN, layout);
   }
 
-  /** A pre-encoded answer for (lname, qtype) under a service, if one exists. */
+  /** The encoded answer for (lname, qtype) under a service (encoding its names if not yet), if one exists. */
   serviceAnswer(zone: string, lname: string, qtype: number): Reply | undefined {
     const rel = zone === '.' ? lname.length - 1 : lname.length - zone.length - 1;
     const e1 = lname.lastIndexOf('.', rel - 1);
@@ -93,7 +98,12 @@ export class ZoneState {
     const sv = this.view.services.get(`${lname.slice(e2 + 1, e1)}/${lname.slice(e3 + 1, e2)}`);
     if (sv === undefined) return undefined;
     const key = last === 'svc' ? lname : `${lname.slice(0, e1 + 1)}svc.${zone}`;
-    return this.encoded.get(sv)?.get(key)?.get(qtype);
+    let answers = this.encoded.get(sv);
+    if (answers === undefined) {
+      answers = this.#encodeService(sv);
+      this.encoded.set(sv, answers);
+    }
+    return answers.get(key)?.get(qtype);
   }
 
   memoGet(lname: string, qtype: number): Reply | undefined {
@@ -110,10 +120,10 @@ export class ZoneState {
   }
 
   nxdomain(zone: string): Reply {
-    return this.#nx.get(zone)!;
+    return this.#negativeFor(zone).nx;
   }
 
   nodata(zone: string): Reply {
-    return this.#nodata.get(zone)!;
+    return this.#negativeFor(zone).nodata;
   }
 }

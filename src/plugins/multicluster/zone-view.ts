@@ -2,6 +2,7 @@
 // ready endpoints with their per-pod names; an index of clusterset IPs and endpoint addresses for
 // PTR. Built incrementally: only the services a snapshot marks as changed are recomputed.
 
+import { BucketedMap, BucketedMapEdit } from '../../sources/bucketed-map.js';
 import { endpointLabel } from '../../sources/canonical-ip.js';
 import type { ImportRecord, ObjectSnapshot, PortRecord, ServiceKey, SliceRecord } from '../../sources/model.js';
 
@@ -43,33 +44,69 @@ export interface ViewOptions {
   readonly reverse: boolean;
 }
 
-function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
-  const endpoints: EndpointView[] = [];
-  const hosts = new Map<string, EndpointView[]>();
-  const slices = snap.slices.get(key);
-  if (!opts.noEndpoints) {
-    for (const slice of slices ?? []) {
-      const family = slice.addressType === 'IPv6' ? 6 : 4;
-      for (const ep of slice.endpoints) {
-        if (!ep.ready) continue;
-        for (const address of ep.addresses) {
-          const view: EndpointView = Object.freeze({
-            label: ep.hostname ?? endpointLabel(address),
-            clusterId: slice.clusterId,
-            address,
-            family,
-            ports: slice.ports,
-          });
-          endpoints.push(view);
-          const h = `${view.label}.${view.clusterId}`;
-          const list = hosts.get(h);
-          if (list) list.push(view);
-          else hosts.set(h, [view]);
+/**
+ * A service's view. Its endpoint list and per-pod name index are derived from the slices on first
+ * use and kept: a ClusterSetIP service needs them only for per-pod names and PTR, which most
+ * services are never asked for, and at 100k endpoints they were a fifth of the heap. Frozen; the
+ * derived data lives in private fields, computed once from immutable records.
+ */
+class LazyServiceView implements ServiceView {
+  readonly #noEndpoints: boolean;
+  #endpoints: readonly EndpointView[] | null = null;
+  #hosts: ReadonlyMap<string, readonly EndpointView[]> | null = null;
+
+  constructor(
+    readonly key: ServiceKey,
+    readonly imp: ImportRecord,
+    readonly slices: readonly SliceRecord[] | undefined,
+    noEndpoints: boolean,
+  ) {
+    this.#noEndpoints = noEndpoints;
+    Object.freeze(this);
+  }
+
+  get endpoints(): readonly EndpointView[] {
+    if (this.#endpoints === null) this.#derive();
+    return this.#endpoints as readonly EndpointView[];
+  }
+
+  get hosts(): ReadonlyMap<string, readonly EndpointView[]> {
+    if (this.#hosts === null) this.#derive();
+    return this.#hosts as ReadonlyMap<string, readonly EndpointView[]>;
+  }
+
+  #derive(): void {
+    const endpoints: EndpointView[] = [];
+    const hosts = new Map<string, EndpointView[]>();
+    if (!this.#noEndpoints) {
+      for (const slice of this.slices ?? []) {
+        const family = slice.addressType === 'IPv6' ? 6 : 4;
+        for (const ep of slice.endpoints) {
+          if (!ep.ready) continue;
+          for (const address of ep.addresses) {
+            const view: EndpointView = Object.freeze({
+              label: ep.hostname ?? endpointLabel(address),
+              clusterId: slice.clusterId,
+              address,
+              family,
+              ports: slice.ports,
+            });
+            endpoints.push(view);
+            const h = `${view.label}.${view.clusterId}`;
+            const list = hosts.get(h);
+            if (list) list.push(view);
+            else hosts.set(h, [view]);
+          }
         }
       }
     }
+    this.#endpoints = Object.freeze(endpoints);
+    this.#hosts = hosts;
   }
-  return Object.freeze({ key, imp, slices, endpoints: Object.freeze(endpoints), hosts });
+}
+
+function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
+  return new LazyServiceView(key, imp, snap.slices.get(key), opts.noEndpoints);
 }
 
 function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
@@ -80,14 +117,21 @@ function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
   return out;
 }
 
-function addPtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+/** The reverse index being built: a Map on a full build, an edit of the previous index otherwise. */
+interface PtrIndex {
+  get(ip: string): readonly PtrOwner[] | undefined;
+  set(ip: string, owners: readonly PtrOwner[]): unknown;
+  delete(ip: string): unknown;
+}
+
+function addPtrs(index: PtrIndex, sv: ServiceView): void {
   for (const [ip, owner] of ptrOwners(sv)) {
     const list = index.get(ip) ?? [];
     if (!list.some((o) => samePtr(o, owner))) index.set(ip, [...list, owner]);
   }
 }
 
-function removePtrs(index: Map<string, readonly PtrOwner[]>, sv: ServiceView): void {
+function removePtrs(index: PtrIndex, sv: ServiceView): void {
   for (const [ip] of ptrOwners(sv)) {
     const list = index.get(ip);
     if (!list) continue;
@@ -101,34 +145,47 @@ function samePtr(a: PtrOwner, b: PtrOwner): boolean {
   return a.kind === b.kind && a.key === b.key && (a.kind === 'service' || a.host === (b as { host: string }).host);
 }
 
-/** A new view for `snap`, reusing everything of `prev` the snapshot did not change. */
+/**
+ * A new view for `snap`, reusing everything of `prev` the snapshot did not change: an incremental
+ * snapshot costs its changed services, not a copy of every service's entry.
+ */
 export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts: ViewOptions): ZoneView {
-  const services = new Map<ServiceKey, ServiceView>();
-  const reverse = new Map<string, readonly PtrOwner[]>();
   if (prev === null || snap.changed === 'all') {
     // A whole new snapshot (first load, relist, namespace change) still shares the records of
     // unchanged services, so their views (and the answers encoded for them) are kept.
+    const services = new Map<ServiceKey, ServiceView>();
     for (const [key, imp] of snap.imports) {
       const old = prev?.services.get(key);
       const same = old !== undefined && old.imp === imp && old.slices === snap.slices.get(key);
       services.set(key, same ? old : buildService(key, imp, snap, opts));
     }
+    const reverse = new Map<string, readonly PtrOwner[]>();
     if (opts.reverse) for (const sv of services.values()) addPtrs(reverse, sv);
-  } else {
-    for (const [k, v] of prev.services) services.set(k, v);
-    if (opts.reverse) for (const [k, v] of prev.reverse) reverse.set(k, v);
-    for (const key of snap.changed) {
-      const old = services.get(key);
-      if (old && opts.reverse) removePtrs(reverse, old);
-      const imp = snap.imports.get(key);
-      if (imp === undefined) {
-        services.delete(key);
-        continue;
-      }
-      const sv = buildService(key, imp, snap, opts);
-      services.set(key, sv);
-      if (opts.reverse) addPtrs(reverse, sv);
-    }
+    return Object.freeze({
+      version: snap.version,
+      namespaces: snap.namespaces,
+      services: BucketedMap.from(services),
+      reverse: BucketedMap.from(reverse),
+    });
   }
-  return Object.freeze({ version: snap.version, namespaces: snap.namespaces, services, reverse });
+  const changed = new Map<ServiceKey, ServiceView | undefined>();
+  const reverse = new BucketedMapEdit(BucketedMap.from(prev.reverse));
+  for (const key of snap.changed) {
+    const old = prev.services.get(key);
+    if (old && opts.reverse) removePtrs(reverse, old);
+    const imp = snap.imports.get(key);
+    if (imp === undefined) {
+      changed.set(key, undefined);
+      continue;
+    }
+    const sv = buildService(key, imp, snap, opts);
+    changed.set(key, sv);
+    if (opts.reverse) addPtrs(reverse, sv);
+  }
+  return Object.freeze({
+    version: snap.version,
+    namespaces: snap.namespaces,
+    services: BucketedMap.from(prev.services).withChanges(changed),
+    reverse: reverse.finish(),
+  });
 }
