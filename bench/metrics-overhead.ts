@@ -37,6 +37,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'prometheus', directives: (p) => [`prometheus 127.0.0.1:${p}`] },
   { name: 'log', directives: () => ['log'] },
   { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'] },
+  // CoreDNS's advice for production, and the shipped Corefile's: log only what went wrong.
+  { name: 'prom+log d/e', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'] },
 ];
 
 function corefile(port: number, objects: string, extra: readonly string[]): string {
