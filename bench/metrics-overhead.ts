@@ -38,7 +38,7 @@ const VARIANTS: readonly Variant[] = [
   { name: 'log', directives: () => ['log'] },
   { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'] },
   // CoreDNS's advice for production, and the shipped Corefile's: log only what went wrong.
-  { name: 'prom+log d/e', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'] },
+  { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'] },
 ];
 
 function corefile(port: number, objects: string, extra: readonly string[]): string {
@@ -115,11 +115,11 @@ export async function main(): Promise<void> {
       const lat = median(r.results.map((x) => x.avgLatencyMs));
       const lost = r.results.reduce((n, x) => n + x.lost, 0);
       const each = r.results.map((x) => x.qps.toFixed(0)).join(', ');
-      let line = `${r.variant.name.padEnd(15)} ${qps.toFixed(0).padStart(6)} qps (median of ${each})  avg ${lat.toFixed(3)} ms  lost ${lost}`;
+      let line = `${r.variant.name.padEnd(22)} ${qps.toFixed(0).padStart(6)} qps (median of ${each})  avg ${lat.toFixed(3)} ms  lost ${lost}`;
       if (r !== running[0]) line += `  qps overhead ${(((plain - qps) / plain) * 100).toFixed(1)}%`;
       if (plainCpu !== null && r.cpuPerQuery.length > 0) {
         const cpu = median(r.cpuPerQuery);
-        line += `\n${''.padEnd(15)} ${cpu.toFixed(2)} us CPU per query (median of ${r.cpuPerQuery.map((x) => x.toFixed(2)).join(', ')})`;
+        line += `\n${''.padEnd(22)} ${cpu.toFixed(2)} us CPU per query (median of ${r.cpuPerQuery.map((x) => x.toFixed(2)).join(', ')})`;
         if (r !== running[0]) line += `  CPU overhead ${(((cpu - plainCpu) / plainCpu) * 100).toFixed(1)}%`;
       }
       console.log(line);
