@@ -96,7 +96,9 @@ export class ZoneState {
     if (e2 < 0) return undefined;
     const e3 = lname.lastIndexOf('.', e2 - 1);
     const sv = this.view.services.get(`${lname.slice(e2 + 1, e1)}/${lname.slice(e3 + 1, e2)}`);
-    if (sv === undefined) return undefined;
+    // A name under a namespace that does not exist is NXDOMAIN, even while an import of it is still
+    // known (its deletion may arrive after the namespace's): synthesis answers that.
+    if (sv === undefined || !this.view.namespaces.has(sv.imp.namespace)) return undefined;
     const key = last === 'svc' ? lname : `${lname.slice(0, e1 + 1)}svc.${zone}`;
     let answers = this.encoded.get(sv);
     if (answers === undefined) {
