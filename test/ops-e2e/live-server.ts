@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { decode, encodeQuery, type Decoded } from '../support/dns-format.js';
 import { writeFiles } from '../support/harness.js';
 import { httpGet, samples } from '../ops/ops-harness.js';
@@ -255,4 +256,22 @@ export function valueOf(text: string, name: string, labels: Readonly<Record<stri
   const hits = samples(text, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (hits.length > 1) throw new Error(`${hits.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return hits[0]?.value ?? 0;
+}
+
+/**
+ * For tests that run a DnsServer in their own process: registers an afterEach that stops the
+ * server and the operations HTTP sites the test started, and returns the function that records them.
+ */
+export function stopInProcessServersAfterEach(): (server: { stop(graceMs: number): Promise<void> }, stopHttp: () => Promise<void>) => void {
+  let running: { server: { stop(graceMs: number): Promise<void> }; stopHttp: () => Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const r of running) {
+      await r.server.stop(100);
+      await r.stopHttp();
+    }
+    running = [];
+  });
+  return (server, stopHttp) => {
+    running.push({ server, stopHttp });
+  };
 }

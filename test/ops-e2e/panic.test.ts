@@ -4,7 +4,7 @@
 // a test plugin is put in the chain of blocks built from a real Corefile.
 
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildBlocks } from '../../src/cli/build-blocks.js';
 import { createObserver } from '../../src/cli/observer.js';
 import { loadCorefile } from '../../src/corefile/load.js';
@@ -14,7 +14,7 @@ import { DnsServer } from '../../src/dns/server.js';
 import type { Plugin } from '../../src/plugins/plugin.js';
 import { writeFiles } from '../support/harness.js';
 import { testRuntime } from '../ops/ops-harness.js';
-import { freePorts, httpGet, SAMPLE_OBJECTS, tcpQuery, udpQuery, valueOf } from './live-server.js';
+import { freePorts, httpGet, SAMPLE_OBJECTS, stopInProcessServersAfterEach, tcpQuery, udpQuery, valueOf } from './live-server.js';
 
 const SERVICE1 = 'service1.provider-ns.svc.clusterset.local';
 
@@ -28,14 +28,7 @@ const thrower: Plugin = {
   },
 };
 
-let server: DnsServer | null = null;
-let stopHttp: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await server?.stop(100);
-  await stopHttp?.();
-  server = null;
-  stopHttp = null;
-});
+const stopAfterEach = stopInProcessServersAfterEach();
 
 describe('a plugin that throws', () => {
   it('answers SERVFAIL, counts coredns_panics_total, is logged by errors, and the server lives on', async () => {
@@ -44,7 +37,6 @@ describe('a plugin that throws', () => {
       Corefile: `clusterset.local:${ports.dns} {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:${ports.metrics}\n  errors\n  multicluster {\n    objects ${SAMPLE_OBJECTS}\n  }\n}\n`,
     });
     const t = testRuntime();
-    stopHttp = () => t.ops.http.stop();
     const corefilePath = join(dir, 'Corefile');
     const built = buildBlocks(loadCorefile(corefilePath, {}, ports.dns), { corefilePath, dnsPort: ports.dns, runtime: t.runtime });
     // The thrower sits right before multicluster, after prometheus and errors.
@@ -53,7 +45,8 @@ describe('a plugin that throws', () => {
       plugins.splice(plugins.findIndex((p) => p.name === 'multicluster'), 0, thrower);
       return { ...b, plugins, chain: composeChain(plugins) };
     });
-    server = new DnsServer(blocks, createObserver(t.runtime.metrics), t.runtime.logger);
+    const server = new DnsServer(blocks, createObserver(t.runtime.metrics), t.runtime.logger);
+    stopAfterEach(server, () => t.ops.http.stop());
     await server.start();
 
     const cases = [

@@ -3,36 +3,29 @@
 // without bind is dns://:PORT. Real server, real sockets, labels read back from /metrics.
 
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildBlocks } from '../../src/cli/build-blocks.js';
 import { createObserver } from '../../src/cli/observer.js';
 import { loadCorefile } from '../../src/corefile/load.js';
 import { DnsServer } from '../../src/dns/server.js';
 import { writeFiles } from '../support/harness.js';
 import { testRuntime } from '../ops/ops-harness.js';
-import { freePorts, httpGet, SAMPLE_OBJECTS, udpQuery, valueOf } from './live-server.js';
+import { freePorts, httpGet, SAMPLE_OBJECTS, stopInProcessServersAfterEach, udpQuery, valueOf } from './live-server.js';
 
 const ZONE = 'clusterset.local.';
 const SERVICE1 = 'service1.provider-ns.svc.clusterset.local';
 
-let server: DnsServer | null = null;
-let stopHttp: (() => Promise<void>) | null = null;
-afterEach(async () => {
-  await server?.stop(100);
-  await stopHttp?.();
-  server = null;
-  stopHttp = null;
-});
+const stopAfterEach = stopInProcessServersAfterEach();
 
 async function serve(bind: string, dnsPort: number, metricsPort: number): Promise<void> {
   const dir = writeFiles({
     Corefile: `clusterset.local:${dnsPort} {\n${bind}  prometheus 127.0.0.1:${metricsPort}\n  multicluster {\n    objects ${SAMPLE_OBJECTS}\n  }\n}\n`,
   });
   const t = testRuntime();
-  stopHttp = () => t.ops.http.stop();
   const corefilePath = join(dir, 'Corefile');
   const blocks = buildBlocks(loadCorefile(corefilePath, {}, dnsPort), { corefilePath, dnsPort, runtime: t.runtime });
-  server = new DnsServer(blocks, createObserver(t.runtime.metrics), t.runtime.logger);
+  const server = new DnsServer(blocks, createObserver(t.runtime.metrics), t.runtime.logger);
+  stopAfterEach(server, () => t.ops.http.stop());
   await server.start();
 }
 
