@@ -6,9 +6,9 @@
 // The format is cut into segments: the fields that differ from one query to the next even for the
 // same question ({remote}, {port}, {>id}, {duration}) and, between them, "stable runs" of literal
 // text and fields that depend only on the question and its answer (name, type, size, rcode, ...).
-// A stable run's text is made once per distinct question and answer and reused (stable-text.ts):
-// V8 pays per piece of a concatenated string, so a line of a few long pieces is several times
-// cheaper than one of forty short ones.
+// A stable run's bytes are made once per distinct question and answer and reused (stable-text.ts),
+// so a logged query copies a few long pre-encoded pieces and writes four short values instead of
+// assembling some forty short strings (which V8 then has to flatten and re-encode).
 
 import type { LogEntry } from './entry.js';
 import type { LineBytes } from './line-bytes.js';
