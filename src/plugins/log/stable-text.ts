@@ -1,7 +1,8 @@
 // The parts of a query-log line that depend only on the question and its answer (the JSON fields
 // from "type" to "rsize", the opcode, and the format's stable runs), made once per distinct
 // question and answer and reused while the same ones keep coming, as they do on a busy server.
-// Keyed by name; an entry is reused only when every field it was made from is the same.
+// Keyed by name, with a few variants per name (types, transports); a variant is reused only when
+// every field it was made from is the same.
 
 import type { LogEntry } from './entry.js';
 import { runText, type CompiledFormat } from './format.js';
@@ -33,17 +34,29 @@ function sameSource(a: Entry['source'], e: LogEntry): boolean {
   );
 }
 
+/** Variants kept per name: a name is asked for A, AAAA, SRV, over UDP and TCP, with and without DO. */
+const VARIANTS_PER_NAME = 8;
+
 export class StableTextCache {
-  readonly #entries = new Map<string, Entry>();
+  /** Per name, its most recent variants, newest last. */
+  readonly #entries = new Map<string, Entry[]>();
 
   constructor(private readonly format: CompiledFormat) {}
 
   get(e: LogEntry): StableText {
-    const hit = this.#entries.get(e.name);
-    if (hit !== undefined && sameSource(hit.source, e)) return hit;
+    let variants = this.#entries.get(e.name);
+    if (variants !== undefined) {
+      for (let i = variants.length - 1; i >= 0; i--) {
+        const v = variants[i]!;
+        if (sameSource(v.source, e)) return v;
+      }
+    } else {
+      if (this.#entries.size >= MAX_NAMES) this.#entries.clear();
+      this.#entries.set(e.name, (variants = []));
+    }
     const made = this.#make(e);
-    if (this.#entries.size >= MAX_NAMES && hit === undefined) this.#entries.clear();
-    this.#entries.set(e.name, made);
+    if (variants.length >= VARIANTS_PER_NAME) variants.shift();
+    variants.push(made);
     return made;
   }
 
