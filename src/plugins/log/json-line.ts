@@ -4,18 +4,24 @@
 // time. Here the field list is fixed and a line is written as bytes (line-bytes.ts): the head
 // (made once per millisecond), the four values that change with every query (remote, port, id,
 // duration), and the text that depends only on the question and answer (made once per distinct
-// question, stable-text.ts). Lines are written out together, at most FLUSH_AFTER_MS after the
-// first of a batch.
+// question, stable-text.ts).
+//
+// A logged query only fills an entry of the current batch; the batch's lines are made together
+// when it is written out (full, FLUSH_AFTER_MS after its first line, or at stop). Made one after
+// another, lines find their code and cached pieces warm, where a line made between two datagrams
+// found them cold (in two A/B runs on the wire, the extra CPU of a logged query went from 6.5-6.7
+// to 4.2-6.1 us).
 
 import { pino, type Logger } from 'pino';
-import type { LogEntry } from './entry.js';
+import { emptyLogEntry, type LogEntry } from './entry.js';
 import { varyingRoom, writeFormat, type CompiledFormat } from './format.js';
 import { LineBytes } from './line-bytes.js';
 import { lineSinkFor, type Destination, type LineSink } from './line-sink.js';
 import { StableTextCache } from './stable-text.js';
 
 const INFO = 30;
-const FLUSH_AT = 32 * 1024;
+/** Lines per batch. */
+const BATCH = 256;
 /**
  * How long a line may wait for company. On a busy server one event-loop turn holds only a few
  * queries, and a write per turn cost a fifth of the query log's CPU; a line is never later than
@@ -34,6 +40,11 @@ export class QueryLogWriter {
   /** `,"key":value` for each binding of the logger (base fields and child bindings). */
   readonly #bindings: string;
   readonly #out = new LineBytes();
+  /** The batch: entries filled in place, each line's format and time (ms since the epoch). */
+  readonly #entries: LogEntry[] = Array.from({ length: BATCH }, emptyLogEntry);
+  readonly #formats: CompiledFormat[] = new Array<CompiledFormat>(BATCH);
+  readonly #times = new Float64Array(BATCH);
+  #count = 0;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -54,9 +65,36 @@ export class QueryLogWriter {
     this.flush();
   };
 
-  /** Writes what is pending now (when the batch is due, when it grows large, at stop). */
+  /** The entry to fill for the next line; it is the writer's, and is used once `commit` is called. */
+  next(): LogEntry {
+    return this.#entries[this.#count]!;
+  }
+
+  /** Adds the line of the entry `next()` gave, filled in, with `format` as its msg. */
+  commit(format: CompiledFormat): void {
+    const i = this.#count;
+    this.#formats[i] = format;
+    this.#times[i] = Date.now();
+    this.#count = i + 1;
+    if (this.#count === BATCH) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(this.#flushSoon, FLUSH_AFTER_MS).unref();
+    }
+  }
+
+  /** One line for `e` (copied) with `format` as msg. */
+  write(e: LogEntry, format: CompiledFormat): void {
+    Object.assign(this.next(), e);
+    this.commit(format);
+  }
+
+  /** Makes and writes the lines pending now (when the batch is full or due, at stop). */
   flush(): void {
-    if (this.#out.length === 0) return;
+    const n = this.#count;
+    if (n === 0) return;
+    this.#count = 0;
+    for (let i = 0; i < n; i++) this.#line(this.#entries[i]!, this.#formats[i]!, this.#times[i]!);
     this.#sink.write(this.#out.take());
   }
 
@@ -64,23 +102,22 @@ export class QueryLogWriter {
   #head: Uint8Array = new Uint8Array(0);
 
   /** `{"level":30,"time":T,<bindings>,"remote":"`, made once per millisecond. */
-  #lineHead(): Uint8Array {
-    const now = Date.now();
-    if (now !== this.#timeMs) {
-      this.#timeMs = now;
-      this.#head = utf8(`{"level":${INFO},"time":${now}${this.#bindings},"remote":"`);
+  #lineHead(ms: number): Uint8Array {
+    if (ms !== this.#timeMs) {
+      this.#timeMs = ms;
+      this.#head = utf8(`{"level":${INFO},"time":${ms}${this.#bindings},"remote":"`);
     }
     return this.#head;
   }
 
   /**
-   * One line for `e` with `format` filled in as msg. The entry's address is an IP address (ASCII);
+   * The line for `e` with `format` filled in as msg. The entry's address is an IP address (ASCII);
    * its other strings are the name (escaped where its stable text is made) and values from fixed
    * tables (type, class, rcode, flags, opcode, proto), which never need JSON escaping.
    */
-  write(e: LogEntry, format: CompiledFormat): void {
+  #line(e: LogEntry, format: CompiledFormat, ms: number): void {
     const stable = this.#stableFor(format).get(e);
-    const head = this.#lineHead();
+    const head = this.#lineHead(ms);
     const out = this.#out;
     out.reserve(head.length + stable.size + varyingRoom(format));
     out.bytes(head);
@@ -94,11 +131,6 @@ export class QueryLogWriter {
     out.bytes(stable.opcode);
     writeFormat(out, format, stable.runs, e);
     out.bytes(END);
-    if (out.length >= FLUSH_AT) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setTimeout(this.#flushSoon, FLUSH_AFTER_MS).unref();
-    }
   }
 
   readonly #stable = new Map<CompiledFormat, StableTextCache>();

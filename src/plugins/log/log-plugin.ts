@@ -8,7 +8,7 @@ import type { Request } from '../../dns/request.js';
 import type { Reply } from '../../dns/reply.js';
 import type { Clock } from '../setup-context.js';
 import { classifyReply, type ResponseClass } from './classify.js';
-import { emptyLogEntry, fillLogEntry } from './entry.js';
+import { fillLogEntry } from './entry.js';
 import type { CompiledFormat } from './format.js';
 import { QueryLogWriter } from './json-line.js';
 
@@ -28,8 +28,6 @@ function under(qname: string, zone: string): boolean {
 export class LogPlugin implements Plugin {
   readonly name = 'log';
   readonly #writer: QueryLogWriter;
-  /** Filled anew for each logged query and written out at once: no per-query allocation. */
-  readonly #entry = emptyLogEntry();
 
   constructor(
     readonly rules: readonly LogRule[],
@@ -66,7 +64,7 @@ export class LogPlugin implements Plugin {
   #log(rule: LogRule, req: Request, reply: Reply, start: number): void {
     if (rule.classes !== null && !rule.classes.has(classifyReply(reply))) return;
     // Whole nanoseconds, as CoreDNS prints a Go duration ("0.000123456s"), not float noise.
-    fillLogEntry(this.#entry, req, reply, Math.max(0, Math.round((this.clock.monotonic() - start) * 1e6)));
-    this.#writer.write(this.#entry, rule.format);
+    fillLogEntry(this.#writer.next(), req, reply, Math.max(0, Math.round((this.clock.monotonic() - start) * 1e6)));
+    this.#writer.commit(rule.format);
   }
 }
