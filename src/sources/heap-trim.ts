@@ -21,28 +21,30 @@ interface GcOptions {
 }
 type GcFunction = (options: GcOptions) => void;
 
-let cached: GcFunction | null | undefined;
-
 function gcFunction(): GcFunction | null {
-  if (cached !== undefined) return cached;
   const own = (globalThis as { gc?: unknown }).gc;
-  if (typeof own === 'function') return (cached = own as GcFunction);
+  if (typeof own === 'function') return own as GcFunction;
   try {
     setFlagsFromString('--expose-gc');
     const fn: unknown = runInNewContext('gc');
-    cached = typeof fn === 'function' ? (fn as GcFunction) : null;
+    return typeof fn === 'function' ? (fn as GcFunction) : null;
   } catch {
-    cached = null;
+    return null;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
-  return cached;
 }
 
-/** Runs one memory-reducing full GC; false when this runtime offers none. Blocks for its duration. */
-export function trimHeap(): boolean {
-  const gc = gcFunction();
-  if (gc === null) return false;
-  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  return true;
+/**
+ * A function that runs one memory-reducing full GC, blocking for its duration, and returns false
+ * when this runtime offers none. The GC function is fetched on the first call and kept.
+ */
+export function heapTrimmer(): () => boolean {
+  let gc: GcFunction | null | undefined;
+  return () => {
+    if (gc === undefined) gc = gcFunction();
+    if (gc === null) return false;
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return true;
+  };
 }

@@ -31,7 +31,7 @@ export interface KubernetesSourceOptions {
   readonly clock?: InformerClock;
   readonly informerOptions?: KubernetesInformerTuning;
   /**
-   * Gives back the heap a large first list left committed (heap-trim.ts's trimHeap). Called when
+   * Gives back the heap a large first list left committed (heap-trim.ts's heapTrimmer). Called when
    * the first full sync completes, if the lists held at least TRIM_MIN_OBJECTS objects (the pages
    * are converted and the zone built by then, since listeners run inside the commit), and every
    * TRIM_EVERY_OBJECTS objects converted before that, which keeps the peak down. All of it comes

@@ -22,46 +22,18 @@ export class CacheMetrics {
     registry: Registry,
     private readonly zones: string,
   ) {
-    this.#entries = collectedGaugeFamily(registry, {
-      name: 'coredns_cache_entries',
-      help: 'The number of elements in the cache.',
-      labelNames: ['server', 'type', 'zones', 'view'],
-    });
-    this.#requests = counterFamily(registry, {
-      name: 'coredns_cache_requests_total',
-      help: 'The count of cache requests.',
-      labelNames: ['server', 'zones', 'view'],
-    });
-    this.#hits = counterFamily(registry, {
-      name: 'coredns_cache_hits_total',
-      help: 'The count of cache hits.',
-      labelNames: ['server', 'type', 'zones', 'view'],
-    });
-    this.#misses = counterFamily(registry, {
-      name: 'coredns_cache_misses_total',
-      help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
-      labelNames: ['server', 'zones', 'view'],
-    });
-    this.#drops = counterFamily(registry, {
-      name: 'coredns_cache_drops_total',
-      help: 'The number responses that are not cached, because the reply is malformed.',
-      labelNames: ['server', 'zones', 'view'],
-    });
-    this.#prefetch = counterFamily(registry, {
-      name: 'coredns_cache_prefetch_total',
-      help: 'The number of times the cache has prefetched a cached item.',
-      labelNames: ['server', 'zones', 'view'],
-    });
-    this.#stale = counterFamily(registry, {
-      name: 'coredns_cache_served_stale_total',
-      help: 'The number of requests served from stale cache entries.',
-      labelNames: ['server', 'zones', 'view'],
-    });
-    this.#evictions = counterFamily(registry, {
-      name: 'coredns_cache_evictions_total',
-      help: 'The count of cache evictions.',
-      labelNames: ['server', 'type', 'zones', 'view'],
-    });
+    const plain = ['server', 'zones', 'view'] as const;
+    const typed = ['server', 'type', 'zones', 'view'] as const;
+    const counter = <K extends LT>(name: string, help: string, labelNames: readonly K[]): Counter<K> =>
+      counterFamily(registry, { name: `coredns_cache_${name}`, help, labelNames });
+    this.#entries = collectedGaugeFamily(registry, { name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: typed });
+    this.#requests = counter('requests_total', 'The count of cache requests.', plain);
+    this.#hits = counter('hits_total', 'The count of cache hits.', typed);
+    this.#misses = counter('misses_total', 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', plain);
+    this.#drops = counter('drops_total', 'The number responses that are not cached, because the reply is malformed.', plain);
+    this.#prefetch = counter('prefetch_total', 'The number of times the cache has prefetched a cached item.', plain);
+    this.#stale = counter('served_stale_total', 'The number of requests served from stale cache entries.', plain);
+    this.#evictions = counter('evictions_total', 'The count of cache evictions.', typed);
   }
 
   #l(server: string): Record<L, string> {

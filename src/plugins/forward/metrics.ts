@@ -21,58 +21,22 @@ export class ForwardMetrics {
   readonly #hcFailures: Counter<'to'>;
 
   constructor(registry: Registry) {
-    this.#broken = counterFamily(registry, {
-      name: 'coredns_forward_healthcheck_broken_total',
-      help: 'Counter of the number of complete failures of the healthchecks.',
-      labelNames: [],
-    });
-    this.#rejects = counterFamily(registry, {
-      name: 'coredns_forward_max_concurrent_rejects_total',
-      help: 'Counter of the number of queries rejected because the concurrent queries were at maximum.',
-      labelNames: [],
-    });
-    this.#proxyDuration = histogramFamily(registry, {
-      name: 'coredns_proxy_request_duration_seconds',
-      help: 'Histogram of the time each request took.',
-      labelNames: ['proxy_name', 'to', 'rcode'],
-      buckets: TIME_BUCKETS,
-    });
-    this.#proxyHcFailures = counterFamily(registry, {
-      name: 'coredns_proxy_healthcheck_failures_total',
-      help: 'Counter of the number of failed healthchecks.',
-      labelNames: ['proxy_name', 'to'],
-    });
-    this.#connHits = counterFamily(registry, {
-      name: 'coredns_proxy_conn_cache_hits_total',
-      help: 'Counter of connection cache hits per upstream and protocol.',
-      labelNames: ['proxy_name', 'to', 'proto'],
-    });
-    this.#connMisses = counterFamily(registry, {
-      name: 'coredns_proxy_conn_cache_misses_total',
-      help: 'Counter of connection cache misses per upstream and protocol.',
-      labelNames: ['proxy_name', 'to', 'proto'],
-    });
-    this.#requests = counterFamily(registry, {
-      name: 'coredns_forward_requests_total',
-      help: 'Counter of requests made per upstream.',
-      labelNames: ['to'],
-    });
-    this.#responses = counterFamily(registry, {
-      name: 'coredns_forward_responses_total',
-      help: 'Counter of responses received per upstream.',
-      labelNames: ['to', 'rcode'],
-    });
-    this.#duration = histogramFamily(registry, {
-      name: 'coredns_forward_request_duration_seconds',
-      help: 'Histogram of the time each request took.',
-      labelNames: ['to', 'rcode'],
-      buckets: TIME_BUCKETS,
-    });
-    this.#hcFailures = counterFamily(registry, {
-      name: 'coredns_forward_healthcheck_failures_total',
-      help: 'Counter of the number of failed healthchecks.',
-      labelNames: ['to'],
-    });
+    const counter = <K extends string>(name: string, help: string, labelNames: readonly K[]): Counter<K> =>
+      counterFamily(registry, { name, help, labelNames });
+    const histogram = <K extends string>(name: string, labelNames: readonly K[]): Histogram<K> =>
+      histogramFamily(registry, { name, help: 'Histogram of the time each request took.', labelNames, buckets: TIME_BUCKETS });
+    const proxy = ['proxy_name', 'to'] as const;
+    const proxyProto = ['proxy_name', 'to', 'proto'] as const;
+    this.#broken = counter('coredns_forward_healthcheck_broken_total', 'Counter of the number of complete failures of the healthchecks.', []);
+    this.#rejects = counter('coredns_forward_max_concurrent_rejects_total', 'Counter of the number of queries rejected because the concurrent queries were at maximum.', []);
+    this.#proxyDuration = histogram('coredns_proxy_request_duration_seconds', ['proxy_name', 'to', 'rcode']);
+    this.#proxyHcFailures = counter('coredns_proxy_healthcheck_failures_total', 'Counter of the number of failed healthchecks.', proxy);
+    this.#connHits = counter('coredns_proxy_conn_cache_hits_total', 'Counter of connection cache hits per upstream and protocol.', proxyProto);
+    this.#connMisses = counter('coredns_proxy_conn_cache_misses_total', 'Counter of connection cache misses per upstream and protocol.', proxyProto);
+    this.#requests = counter('coredns_forward_requests_total', 'Counter of requests made per upstream.', ['to']);
+    this.#responses = counter('coredns_forward_responses_total', 'Counter of responses received per upstream.', ['to', 'rcode']);
+    this.#duration = histogram('coredns_forward_request_duration_seconds', ['to', 'rcode']);
+    this.#hcFailures = counter('coredns_forward_healthcheck_failures_total', 'Counter of the number of failed healthchecks.', ['to']);
   }
 
   request(to: string): void {

@@ -34,6 +34,8 @@ export interface CompiledFormat {
   /** In order: a varying field (0..3) as itself, or stable run `i` as `-1 - i`. */
   readonly segments: readonly number[];
   readonly runs: readonly (readonly Part[])[];
+  /** Room a line needs beyond its stable text: the varying values in the msg and in the fields. */
+  readonly varyingRoom: number;
 }
 
 export function compileFormat(format: string): CompiledFormat {
@@ -71,7 +73,7 @@ export function compileFormat(format: string): CompiledFormat {
   }
   literal += text.slice(last);
   endRun();
-  return { segments, runs };
+  return { segments, runs, varyingRoom: 160 + 64 * segments.length };
 }
 
 /** One stable field's text; `name` is the JSON-escaped name. */
@@ -97,11 +99,6 @@ export function runText(run: readonly Part[], e: LogEntry, name: string): string
   let out = '';
   for (const p of run) out += typeof p === 'string' ? p : stableFieldText(p, e, name);
   return out;
-}
-
-/** Room a line needs beyond its stable text: the varying values in the msg and in the fields. */
-export function varyingRoom(format: CompiledFormat): number {
-  return 160 + 64 * format.segments.length;
 }
 
 /** The format filled in for `e` into `out`, given its stable runs' bytes. */

@@ -14,7 +14,7 @@
 
 import { pino, type Logger } from 'pino';
 import { emptyLogEntry, type LogEntry } from './entry.js';
-import { varyingRoom, writeFormat, type CompiledFormat } from './format.js';
+import { writeFormat, type CompiledFormat } from './format.js';
 import { LineBytes } from './line-bytes.js';
 import { lineSinkFor, type Destination, type LineSink } from './line-sink.js';
 import { StableTextCache } from './stable-text.js';
@@ -119,7 +119,7 @@ export class QueryLogWriter {
     const stable = this.#stableFor(format).get(e);
     const head = this.#lineHead(ms);
     const out = this.#out;
-    out.reserve(head.length + stable.size + varyingRoom(format));
+    out.reserve(head.length + stable.size + format.varyingRoom);
     out.bytes(head);
     out.ascii(e.remote);
     out.bytes(PORT);

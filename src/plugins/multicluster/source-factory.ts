@@ -7,7 +7,7 @@ import { ConfigError, type Directive } from '../../corefile/types.js';
 import type { ApiConnection } from '../../k8s/connection.js';
 import { KubeconfigError } from '../../k8s/kubeconfig.js';
 import { loadApiConnection } from '../../k8s/kubeconfig-lite.js';
-import { trimHeap } from '../../sources/heap-trim.js';
+import { heapTrimmer } from '../../sources/heap-trim.js';
 import { KubernetesSource } from '../../sources/kubernetes-source.js';
 import type { ObjectSource } from '../../sources/model.js';
 import { ObjectsFileSource } from '../../sources/objects-file.js';
@@ -30,7 +30,7 @@ export function createObjectSource(options: MulticlusterOptions, d: Directive, d
         connection: connectionFor(source, d, deps.runtime.env),
         logger: deps.logger,
         metrics: deps.runtime.metrics,
-        trimHeap,
+        trimHeap: heapTrimmer(),
         ...(deps.runtime.kubernetesInformer !== undefined ? { informerOptions: deps.runtime.kubernetesInformer } : {}),
       });
   }
