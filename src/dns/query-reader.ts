@@ -25,17 +25,18 @@ export type ReadResult =
 const DROP_SHORT = Object.freeze({ kind: 'drop', reason: 'short' } as const);
 const DROP_RESPONSE = Object.freeze({ kind: 'drop', reason: 'response' } as const);
 
-interface ParsedQuestion {
+export interface ParsedQuestion {
   readonly question: Question;
   readonly end: number;
 }
 
 /**
- * Parses the question at offset 12: labels only (a pointer in a question is malformed). Plain
- * names (letters, digits, '-', '_', '*') are decoded with one latin1 read of the name bytes with
- * the length octets turned into dots; anything else takes the escaping path.
+ * Parses the question at offset 12 (the bytes before it are not read): labels only (a pointer
+ * in a question is malformed). Plain names (letters, digits, '-', '_', '*') are decoded with one
+ * latin1 read of the name bytes with the length octets turned into dots; anything else takes the
+ * escaping path.
  */
-function readQuestion(buf: Uint8Array): ParsedQuestion | null {
+export function readQuestion(buf: Uint8Array): ParsedQuestion | null {
   let p = HEADER_SIZE;
   let plain = true;
   let upper = false;

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/plugins/log/entry.js';
-import { FLUSH_AFTER_MS, QueryLogWriter } from '../../src/plugins/log/json-line.js';
+import { FLUSH_AFTER_MS } from '../../src/plugins/log/json-line.js';
+import { QueryLogWriter } from '../../src/plugins/log/query-log-writer.js';
 import { COMMON_LOG_FORMAT, compileFormat } from '../../src/plugins/log/format.js';
 
 function sinkLogger(level = 'info'): { logger: pino.Logger; lines: string[] } {

@@ -48,28 +48,43 @@ const FLAG_TEXT: readonly string[] = Array.from({ length: 32 }, (_, bits) => {
   return s;
 });
 
-function responseFlags(req: Request, reply: Reply): string {
-  const f = req.flags;
-  const r = reply.flags;
+/** {>rflags}: the response's flags as CoreDNS prints them, from the request's and reply's header flags. */
+export function responseFlags(requestFlags: number, replyFlags: number): string {
+  const f = requestFlags;
+  const r = replyFlags;
   return FLAG_TEXT[(r & Flag.AA ? 1 : 0) | (f & Flag.RD ? 2 : 0) | (r & Flag.RA ? 4 : 0) | (r & Flag.AD ? 8 : 0) | (f & Flag.CD ? 16 : 0)]!;
+}
+
+export function className(c: number): string {
+  return CLASSES.get(c) ?? `CLASS${c}`;
+}
+
+/** {>opcode} of a request with these header flags. */
+export function opcodeName(requestFlags: number): string {
+  const opcode = (requestFlags >> 11) & 0xf;
+  return OPCODES[opcode] ?? String(opcode);
+}
+
+/** {>bufsize}: the EDNS buffer size advertised, 512 without EDNS, 65535 over TCP. */
+export function bufsizeOf(tcp: boolean, ednsUdpSize: number | null): number {
+  return tcp ? 65535 : Math.max(512, ednsUdpSize ?? 512);
 }
 
 /** Fills `e` with the fields of one answered query. */
 export function fillLogEntry(e: LogEntry, req: Request, reply: Reply, durationNs: number): void {
-  const opcode = (req.flags >> 11) & 0xf;
   e.remote = req.remoteAddress;
   e.port = req.remotePort;
   e.id = req.id;
   e.type = typeName(req.question.type);
-  e.class = CLASSES.get(req.question.class) ?? `CLASS${req.question.class}`;
+  e.class = className(req.question.class);
   e.name = req.question.lname;
   e.proto = req.proto;
   e.size = req.raw.length;
   e.do = req.edns?.do ?? false;
-  e.bufsize = req.proto === 'tcp' ? 65535 : Math.max(512, req.edns?.udpSize ?? 512);
+  e.bufsize = bufsizeOf(req.proto === 'tcp', req.edns?.udpSize ?? null);
   e.rcode = rcodeName(reply.rcode);
-  e.rflags = responseFlags(req, reply);
+  e.rflags = responseFlags(req.flags, reply.flags);
   e.rsize = responseSize(req, reply);
   e.durationNs = durationNs;
-  e.opcode = OPCODES[opcode] ?? String(opcode);
+  e.opcode = opcodeName(req.flags);
 }

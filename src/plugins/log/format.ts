@@ -31,6 +31,8 @@ const FIELD_KEYS: Readonly<Record<string, F>> = {
 type Part = string | F;
 
 export interface CompiledFormat {
+  /** The FORMAT as written (compiling it again gives the same format). */
+  readonly source: string;
   /** In order: a varying field (0..3) as itself, or stable run `i` as `-1 - i`. */
   readonly segments: readonly number[];
   readonly runs: readonly (readonly Part[])[];
@@ -73,7 +75,7 @@ export function compileFormat(format: string): CompiledFormat {
   }
   literal += text.slice(last);
   endRun();
-  return { segments, runs, varyingRoom: 160 + 64 * segments.length };
+  return { source: format, segments, runs, varyingRoom: 160 + 64 * segments.length };
 }
 
 /** One stable field's text; `name` is the JSON-escaped name. */

@@ -6,26 +6,24 @@
 // duration), and the text that depends only on the question and answer (made once per distinct
 // question, stable-text.ts).
 //
-// A logged query only fills an entry of the current batch; the batch's lines are made together
-// when it is written out (full, FLUSH_AFTER_MS after its first line, or at stop). Made one after
-// another, lines find their code and cached pieces warm, where a line made between two datagrams
-// found them cold (in two A/B runs on the wire, the extra CPU of a logged query went from 6.5-6.7
-// to 4.2-6.1 us).
+// Lines are made a batch at a time (by the query-log worker, or on the main thread when there is
+// none): made one after another, they find their code and cached pieces warm, where a line made
+// between two datagrams found them cold (in two A/B runs on the wire, the extra CPU of a logged
+// query went from 6.5-6.7 to 4.2-6.1 us when lines were still made on the main thread).
 
-import { pino, type Logger } from 'pino';
 import { emptyLogEntry, type LogEntry } from './entry.js';
 import { writeFormat, type CompiledFormat } from './format.js';
 import { LineBytes } from './line-bytes.js';
-import { lineSinkFor, type Destination, type LineSink } from './line-sink.js';
+import type { LineSink } from './line-sink.js';
 import { StableTextCache } from './stable-text.js';
 
 const INFO = 30;
 /** Lines per batch. */
 const BATCH = 256;
 /**
- * How long a line may wait for company. On a busy server one event-loop turn holds only a few
- * queries, and a write per turn cost a fifth of the query log's CPU; a line is never later than
- * this (and every pending line is written at stop).
+ * How long a line may wait for company: a write per line (or per event-loop turn, a few lines on
+ * a busy server) cost a fifth of the query log's CPU. A line is never later than this, and every
+ * pending line is written at stop.
  */
 export const FLUSH_AFTER_MS = 50;
 
@@ -34,8 +32,11 @@ const PORT = utf8('","port":');
 const ID = utf8(',"id":');
 const END = utf8('"}\n');
 
-export class QueryLogWriter {
-  readonly #logger: Logger;
+/**
+ * A batch of query-log lines: entries filled in place, made into lines and written out together
+ * by `flush`. Used on the main thread (QueryLogWriter) and in the query-log worker.
+ */
+export class QueryLogLines {
   readonly #sink: LineSink;
   /** `,"key":value` for each binding of the logger (base fields and child bindings). */
   readonly #bindings: string;
@@ -46,50 +47,31 @@ export class QueryLogWriter {
   readonly #times = new Float64Array(BATCH);
   #count = 0;
 
-  constructor(logger: Logger) {
-    this.#logger = logger;
-    this.#sink = lineSinkFor((logger as unknown as Record<symbol, Destination>)[pino.symbols.streamSym]!);
-    let bindings = '';
-    for (const [k, v] of Object.entries(logger.bindings())) bindings += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  constructor(sink: LineSink, bindings: string) {
+    this.#sink = sink;
     this.#bindings = bindings;
   }
 
-  /** False when the logger's level leaves info lines out (then nothing need be computed). */
-  get enabled(): boolean {
-    return this.#logger.isLevelEnabled('info');
+  /** Lines waiting for `flush`. */
+  get pending(): number {
+    return this.#count;
   }
 
-  #scheduled = false;
-  readonly #flushSoon = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
-
-  /** The entry to fill for the next line; it is the writer's, and is used once `commit` is called. */
+  /** The entry to fill for the next line; it is the batch's, and is used once `commit` is called. */
   next(): LogEntry {
     return this.#entries[this.#count]!;
   }
 
-  /** Adds the line of the entry `next()` gave, filled in, with `format` as its msg. */
-  commit(format: CompiledFormat): void {
+  /** Adds the line of the entry `next()` gave, filled in, with `format` as its msg; a full batch is written. */
+  commit(format: CompiledFormat, timeMs: number): void {
     const i = this.#count;
     this.#formats[i] = format;
-    this.#times[i] = Date.now();
+    this.#times[i] = timeMs;
     this.#count = i + 1;
     if (this.#count === BATCH) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setTimeout(this.#flushSoon, FLUSH_AFTER_MS).unref();
-    }
   }
 
-  /** One line for `e` (copied) with `format` as msg. */
-  write(e: LogEntry, format: CompiledFormat): void {
-    Object.assign(this.next(), e);
-    this.commit(format);
-  }
-
-  /** Makes and writes the lines pending now (when the batch is full or due, at stop). */
+  /** Makes and writes the lines pending now. */
   flush(): void {
     const n = this.#count;
     if (n === 0) return;

@@ -1,8 +1,9 @@
-// Where the query log's batches (UTF-8 bytes) go. When the logger writes synchronously to a file
-// descriptor (pino.destination({ sync: true }), as the CLI sets it up), the bytes are written with
-// fs.writeSync as they are: sonic-boom's own write takes only strings and measures and re-encodes
-// each four times over, which cost more than building the lines. Anything else (a stream, an
-// asynchronous destination, a test's sink) gets the text through its own write().
+// Where the batches (UTF-8 bytes) of the query log made on the main thread go. When the logger
+// writes synchronously to a file descriptor (pino.destination({ sync: true }), as the CLI sets it
+// up, when the query-log worker is not running), the bytes are written with fs.writeSync as they
+// are: sonic-boom's own write takes only strings and measures and re-encodes each four times over,
+// which cost more than building the lines. Anything else (a stream, an asynchronous destination,
+// a test's sink) gets the text through its own write(). (The worker writes with fd-line-writer.ts.)
 
 import { writeSync } from 'node:fs';
 
@@ -15,12 +16,12 @@ export interface LineSink {
 }
 
 /** sonic-boom's public shape in synchronous mode. */
-interface SyncFdDestination extends Destination {
+export interface SyncFdDestination extends Destination {
   readonly fd: number;
   readonly sync: boolean;
 }
 
-function isSyncFd(d: Destination): d is SyncFdDestination {
+export function isSyncFd(d: Destination): d is SyncFdDestination {
   const x = d as Partial<SyncFdDestination>;
   return typeof x.fd === 'number' && x.fd >= 0 && x.sync === true;
 }

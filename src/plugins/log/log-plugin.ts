@@ -8,9 +8,8 @@ import type { Request } from '../../dns/request.js';
 import type { Reply } from '../../dns/reply.js';
 import type { Clock } from '../setup-context.js';
 import { classifyReply, type ResponseClass } from './classify.js';
-import { fillLogEntry } from './entry.js';
 import type { CompiledFormat } from './format.js';
-import { QueryLogWriter } from './json-line.js';
+import { openQueryLog, type QueryLog } from './query-log.js';
 
 export interface LogRule {
   /** Lower case, trailing dot; "." matches every name. */
@@ -27,44 +26,56 @@ function under(qname: string, zone: string): boolean {
 
 export class LogPlugin implements Plugin {
   readonly name = 'log';
-  readonly #writer: QueryLogWriter;
+  readonly #log: QueryLog;
+  /** Per rule, the index of its format in the query log's formats. */
+  readonly #formatOf: readonly number[];
+  /** The logger's level lets info lines through (read once: the level is set at start-up). */
+  readonly #enabled: boolean;
 
   constructor(
     readonly rules: readonly LogRule[],
     logger: Logger,
     private readonly clock: Clock,
   ) {
-    this.#writer = new QueryLogWriter(logger);
+    const formats = [...new Set(rules.map((r) => r.format))];
+    this.#formatOf = rules.map((r) => formats.indexOf(r.format));
+    this.#log = openQueryLog(logger, formats);
+    this.#enabled = this.#log.enabled;
   }
 
-  async stop(): Promise<void> {
-    this.#writer.flush();
+  start(): Promise<void> {
+    return this.#log.start();
   }
 
-  #ruleFor(qname: string): LogRule | undefined {
-    for (const r of this.rules) if (under(qname, r.name)) return r;
-    return undefined;
+  stop(): Promise<void> {
+    return this.#log.stop();
+  }
+
+  #ruleFor(qname: string): number {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) if (under(qname, rules[i]!.name)) return i;
+    return -1;
   }
 
   serve(req: Request, next: Handler): ReturnType<Handler> {
     const rule = this.#ruleFor(req.question.lname);
-    if (rule === undefined || !this.#writer.enabled) return next(req);
+    if (rule < 0 || !this.#enabled) return next(req);
     const start = this.clock.monotonic();
     const out = next(req);
     if (out instanceof Promise) {
       return out.then((reply) => {
-        this.#log(rule, req, reply, start);
+        this.#logged(rule, req, reply, start);
         return reply;
       });
     }
-    this.#log(rule, req, out, start);
+    this.#logged(rule, req, out, start);
     return out;
   }
 
-  #log(rule: LogRule, req: Request, reply: Reply, start: number): void {
-    if (rule.classes !== null && !rule.classes.has(classifyReply(reply))) return;
+  #logged(rule: number, req: Request, reply: Reply, start: number): void {
+    const classes = this.rules[rule]!.classes;
+    if (classes !== null && !classes.has(classifyReply(reply))) return;
     // Whole nanoseconds, as CoreDNS prints a Go duration ("0.000123456s"), not float noise.
-    fillLogEntry(this.#writer.next(), req, reply, Math.max(0, Math.round((this.clock.monotonic() - start) * 1e6)));
-    this.#writer.commit(rule.format);
+    this.#log.log(req, reply, Math.max(0, Math.round((this.clock.monotonic() - start) * 1e6)), this.#formatOf[rule]!);
   }
 }

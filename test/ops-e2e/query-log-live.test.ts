@@ -1,0 +1,94 @@
+// The query log of the live process (its worker thread writing to stdout, a pipe here): every
+// answered query has its line, whole, and SIGTERM writes the last of them before "stopped";
+// reloads replace the worker rather than add one.
+
+import dgram from 'node:dgram';
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeQuery } from '../support/dns-format.js';
+import { freePort, LiveServer, SAMPLE_OBJECTS, sleep } from './live-server.js';
+
+const SERVICE1 = 'service1.provider-ns.svc.clusterset.local';
+
+let server: LiveServer | null = null;
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+function corefile(port: number, ttl = 5): string {
+  return `clusterset.local:${port} {\n  bind 127.0.0.1\n  log\n  reload 2s 1s\n  multicluster {\n    objects objects.yaml\n    ttl ${ttl}\n  }\n}\n`;
+}
+
+/** Sends `n` queries with ids 1..n, at most `window` unanswered at a time; resolves with the ids answered. */
+async function burst(port: number, n: number, window = 64): Promise<Set<number>> {
+  const sock = dgram.createSocket('udp4');
+  const answered = new Set<number>();
+  let sent = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${answered.size} of ${n} answered`)), 20_000);
+      const sendMore = (): void => {
+        while (sent < n && sent - answered.size < window) {
+          sent++;
+          sock.send(encodeQuery(SERVICE1, sent % 2 === 0 ? 'A' : 'AAAA', { id: sent }), port, '127.0.0.1');
+        }
+      };
+      sock.on('message', (msg) => {
+        answered.add(msg.readUInt16BE(0));
+        if (answered.size === n) {
+          clearTimeout(timer);
+          resolve();
+        } else sendMore();
+      });
+      sendMore();
+    });
+  } finally {
+    sock.close();
+  }
+  return answered;
+}
+
+/** The process's worker threads (Node names them "WorkerThread"). */
+function workerThreads(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).filter((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === 'WorkerThread').length;
+}
+
+describe('query log of the live process', () => {
+  it('has a whole line for every answered query, the last ones written at SIGTERM before "stopped"', async () => {
+    const port = await freePort();
+    const s = (server = LiveServer.launch({ Corefile: corefile(port), 'objects.yaml': readFileSync(SAMPLE_OBJECTS, 'utf8') }));
+    await s.listening();
+    const n = 5000;
+    const answered = await burst(port, n);
+    expect(answered.size).toBe(n);
+    s.signal('SIGTERM');
+    expect(await s.exited()).toBe(0);
+    expect(s.lines.filter((l) => l['unparsed'] === true)).toEqual([]);
+    const stopped = s.lines.findIndex((l) => l.msg === 'stopped');
+    const logged = s.lines.map((l, i) => ({ l, i })).filter(({ l }) => l['plugin'] === 'log');
+    expect(new Set(logged.map(({ l }) => l['id']))).toEqual(answered);
+    expect(logged).toHaveLength(n);
+    expect(logged.every(({ i }) => i < stopped)).toBe(true);
+    expect(logged[0]!.l).toMatchObject({ remote: '127.0.0.1', name: `${SERVICE1}.`, proto: 'udp', rcode: 'NOERROR', opcode: 'QUERY' });
+  });
+
+  it('keeps one query-log worker across reloads, and logs with the new configuration', async () => {
+    const port = await freePort();
+    const s = (server = LiveServer.launch({ Corefile: corefile(port), 'objects.yaml': readFileSync(SAMPLE_OBJECTS, 'utf8') }));
+    await s.listening();
+    expect(workerThreads(s.pid)).toBe(1);
+    for (const ttl of [6, 7, 8]) {
+      const from = s.lines.length;
+      s.writeFile('Corefile', corefile(port, ttl));
+      s.signal('SIGUSR1');
+      await s.waitForLog((l) => l.msg === 'configuration reloaded', 6000, from);
+    }
+    // The old workers end as their configurations stop; allow them a moment.
+    for (let i = 0; i < 50 && workerThreads(s.pid) !== 1; i++) await sleep(20);
+    expect(workerThreads(s.pid)).toBe(1);
+    const from = s.lines.length;
+    expect((await burst(port, 10)).size).toBe(10);
+    await s.waitForLog((l) => l['plugin'] === 'log' && l['id'] === 10, 3000, from);
+  });
+});
