@@ -1,8 +1,8 @@
 // The query log through its worker thread (src/plugins/log/worker-query-log.ts), as the CLI runs
 // it: lines identical to the ones the main thread makes, in order and whole next to the main
 // thread's own log lines, written without waiting for stop, every one of them written by stop;
-// and a destination that stops reading costs the query path at most STALL_MS before lines are
-// dropped, counted and reported.
+// the worker started only once the log is busy; and a destination that stops reading costs the
+// query path at most STALL_MS before lines are dropped, counted and reported.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { fillLogEntry } from '../../src/plugins/log/entry.js';
 import { COMMON_LOG_FORMAT, compileFormat } from '../../src/plugins/log/format.js';
 import { QueryLogWriter } from '../../src/plugins/log/query-log-writer.js';
 import { SLOTS } from '../../src/plugins/log/record-ring.js';
-import { STALL_MS, WorkerQueryLog } from '../../src/plugins/log/worker-query-log.js';
+import { BUSY_LINES, STALL_MS, WorkerQueryLog } from '../../src/plugins/log/worker-query-log.js';
 import { a, replyWith, request } from './ops-harness.js';
 
 const NAME = 'service1.provider-ns.svc.clusterset.local';
@@ -56,7 +56,7 @@ describe('query log worker', () => {
     const destination = pino.destination({ dest: file, sync: true });
     const root = pino({ base: { app: 'clusterset-dns' } }, destination);
     const logger = root.child({ plugin: 'log' });
-    const log = new WorkerQueryLog(logger, formats, fdOf(destination));
+    const log = new WorkerQueryLog(logger, formats, fdOf(destination), { busyLines: 0 });
     open.push(log);
     await log.start();
 
@@ -89,7 +89,7 @@ describe('query log worker', () => {
   it('writes a line soon after its query, without waiting for more or for stop', async () => {
     const file = tempFile();
     const destination = pino.destination({ dest: file, sync: true });
-    const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination));
+    const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination), { busyLines: 0 });
     open.push(log);
     await log.start();
     const t0 = performance.now();
@@ -103,7 +103,7 @@ describe('query log worker', () => {
   it('makes lines on the main thread before start and after stop', async () => {
     const file = tempFile();
     const destination = pino.destination({ dest: file, sync: true });
-    const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination));
+    const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination), { busyLines: 0 });
     const { req, reply, ns } = query(0);
     log.log(req, reply, ns, 0);
     await log.start();
@@ -114,13 +114,46 @@ describe('query log worker', () => {
     expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(3);
   });
 
+  it('starts its worker only when BUSY_LINES lines come within a second, keeping every line and their order', async () => {
+    const file = tempFile();
+    const destination = pino.destination({ dest: file, sync: true });
+    const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination));
+    open.push(log);
+    await log.start();
+    const slow = 20;
+    for (let i = 0; i < slow; i++) {
+      const { req, reply, ns } = query(i);
+      log.log(req, reply, ns, 0);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(log.running).toBe(false);
+    let i = slow;
+    for (; i < slow + BUSY_LINES; i++) {
+      const { req, reply, ns } = query(i);
+      log.log(req, reply, ns, 0);
+    }
+    const t0 = performance.now();
+    while (!log.running && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    expect(log.running).toBe(true);
+    for (const end = i + 1000; i < end; i++) {
+      const { req, reply, ns } = query(i);
+      log.log(req, reply, ns, 0);
+    }
+    await log.stop();
+    destination.flushSync();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; id?: number });
+    const queryLines = lines.filter((l) => l.id !== undefined);
+    expect(queryLines.map((l) => l.id)).toEqual(Array.from({ length: i }, (_, k) => k & 0xffff));
+    expect(lines.filter((l) => l.msg.startsWith('query log busy'))).toHaveLength(1);
+  });
+
   it('a destination that stops reading: the query path waits at most STALL_MS, then drops, counts and reports', async () => {
     // A pipe nobody reads: `sleep`'s stdin. Node opened it non-blocking, so the worker sees EAGAIN.
     const reader = spawn('sleep', ['30'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const fd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
     const warnings: Record<string, unknown>[] = [];
     const sink = new Writable({ write: (c: Buffer, _e, done) => (warnings.push(JSON.parse(c.toString('utf8')) as Record<string, unknown>), done()) });
-    const log = new WorkerQueryLog(pino(sink), formats, fd);
+    const log = new WorkerQueryLog(pino(sink), formats, fd, { busyLines: 0 });
     open.push(log);
     await log.start();
     try {

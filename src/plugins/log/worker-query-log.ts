@@ -4,6 +4,11 @@
 // It is pino's own remedy (transports run in a worker) taken one step further: pino's worker
 // only writes, ours also formats.
 //
+// A worker costs about 20 MB of memory, so it is started only when the log gets busy (BUSY_LINES
+// lines within a second, from start); a log that writes now and then (CoreDNS's advice for
+// production, `class denial error`) keeps making its lines on the main thread, where they cost
+// little. Once started, the worker stays until stop.
+//
 // No line is lost to speed: when the ring is full the query path waits for the worker, as a
 // synchronous log waits for its destination. Only if the worker makes no room for STALL_MS (its
 // destination is stuck) are lines dropped, counted and reported, until there is room again; a
@@ -27,6 +32,13 @@ export const STALL_MS = 1000;
 /** How long stop waits for the worker to write what is left. */
 const STOP_TIMEOUT_MS = 5000;
 const WORKER_YOUNG_MB = 4;
+/** Lines within one second that make the log busy enough for a worker. */
+export const BUSY_LINES = 2000;
+
+export interface WorkerQueryLogOptions {
+  /** Lines within a second that start the worker; 0 starts it at start(). */
+  readonly busyLines?: number;
+}
 
 /** The worker's module: compiled JavaScript next to this file, or (tests, tsx) the TypeScript source. */
 function workerModule(): { url: URL; execArgv: string[] } {
@@ -47,10 +59,20 @@ export class WorkerQueryLog implements QueryLog {
   /** Lines dropped in the current stall; -1 when not dropping. */
   #dropping = -1;
 
-  constructor(logger: Logger, formats: readonly CompiledFormat[], fd: number) {
+  readonly #busyLines: number;
+  /** Between start and stop: the worker may be started. */
+  #started = false;
+  #stopped = false;
+  #spawning: Promise<void> | null = null;
+  /** Lines made on the main thread in the current one-second window, and when it began. */
+  #windowLines = 0;
+  #windowStart = 0;
+
+  constructor(logger: Logger, formats: readonly CompiledFormat[], fd: number, options: WorkerQueryLogOptions = {}) {
     this.#logger = logger;
     this.#formats = formats;
     this.#fd = fd;
+    this.#busyLines = options.busyLines ?? BUSY_LINES;
     this.#ring = new RingWriter(this.#memory);
     this.#inThread = new InThreadQueryLog(logger, formats);
   }
@@ -59,11 +81,26 @@ export class WorkerQueryLog implements QueryLog {
     return this.#logger.isLevelEnabled('info');
   }
 
+  /** The worker is making the lines. */
+  get running(): boolean {
+    return this.#worker !== null;
+  }
+
   /** Lines dropped since start because the destination was stuck. */
   dropped = 0;
 
   async start(): Promise<void> {
-    if (this.#worker !== null) return;
+    if (this.#started) return;
+    this.#started = true;
+    if (this.#busyLines === 0) await this.#spawn();
+  }
+
+  #spawn(): Promise<void> {
+    this.#spawning ??= this.#startWorker();
+    return this.#spawning;
+  }
+
+  async #startWorker(): Promise<void> {
     const { url, execArgv } = workerModule();
     const workerData: QueryLogWorkerData = {
       memory: this.#memory,
@@ -88,12 +125,15 @@ export class WorkerQueryLog implements QueryLog {
     }
     // The worker must not keep a finished process alive; stop() ends it properly.
     worker.unref();
+    // Lines made on the main thread so far go out first.
+    await this.#inThread.stop();
     this.#worker = worker;
   }
 
   log(req: Request, reply: Reply, durationNs: number, format: number): void {
     if (this.#worker === null) {
       this.#inThread.log(req, reply, durationNs, format);
+      if (this.#started && !this.#stopped && this.#spawning === null) this.#countBusy();
       return;
     }
     const now = Date.now();
@@ -105,6 +145,18 @@ export class WorkerQueryLog implements QueryLog {
     if (this.#dropping < 0) this.#dropping = 0;
     this.#dropping++;
     this.dropped++;
+  }
+
+  #countBusy(): void {
+    const now = performance.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowLines = 0;
+    }
+    if (++this.#windowLines >= this.#busyLines) {
+      this.#logger.info({ linesPerSecond: this.#windowLines }, 'query log busy: lines are made by a worker thread from now on');
+      void this.#spawn();
+    }
   }
 
   /** Waits up to STALL_MS for the worker to free a slot; false if it did not. */
@@ -126,6 +178,8 @@ export class WorkerQueryLog implements QueryLog {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#spawning;
     const worker = this.#worker;
     this.#worker = null;
     if (worker !== null) {
