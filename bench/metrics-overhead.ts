@@ -1,17 +1,21 @@
 // Issue 5's measurement: what per-query metrics and logging cost. dnsperf against clusterset-dns
-// serving the embedded default's zone (config/objects.yaml), once plain and once with
-// `prometheus` + `log` (the query log goes to stdout, here /dev/null), plus each alone to show
-// where the cost is. All servers run in the same run, pinned to core 0 (dnsperf on core 1), the
-// configurations taking turns round by round so that drift in the machine hits all alike.
+// serving the embedded default's zone (config/objects.yaml), plain and with `prometheus`, `log`
+// (every query; the log goes to stdout, here /dev/null) and both.
 //
-// The query log's lines are made and written by a worker thread. It runs where the OS puts it: on
-// a server with a core to spare, beside the main thread. Here that is shown by moving the worker
-// to core 1 (which it then shares with dnsperf, so if anything the figure is low); `log, one core`
-// leaves it on core 0 with everything else, for a server held to a single core.
-//
-// Besides qps, each thread's CPU time per answered query (from /proc) is printed: the main
-// thread's is what bounds qps, and on a shared machine it is the steadier figure, as other load
-// moves qps but hardly the work done per query. `other` is V8's helper threads (GC) and libuv's.
+// How, and why so: on the 2-core machine this was built on, two processes with the same Corefile
+// differed by a tenth in CPU per query for their whole life, and dnsperf needs all of its core to
+// saturate one server core, so qps at saturation also measures anything else that runs on
+// dnsperf's core (the query-log worker). Therefore:
+// - each server process takes every configuration in turn (its Corefile rewritten and reloaded
+//   with SIGUSR1, then warmed up), so configurations are compared within one process, round by
+//   round, and the figure is the median of those paired differences over all rounds and processes;
+// - the main figure is the CPU time of the server's query thread (the main thread, whose work
+//   bounds qps) per answered query, at a fixed offered load below saturation (BENCH_RATE): the
+//   same load for every configuration. Qps at saturation is printed too, with that caveat.
+// Servers run on core 0, dnsperf on core 1. The query-log worker thread (started once the log is
+// busy) is moved to core 1, as the OS would give it a free core; in `log, one core` it stays on
+// core 0 with everything else, for a server held to one core, where its CPU counts in full.
+// `other` is V8's and libuv's helper threads.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +41,7 @@ const QUERIES = [
 interface Variant {
   readonly name: string;
   readonly directives: (metricsPort: number) => string[];
-  /** Move the query-log worker thread to core 1 (a core to spare). */
+  /** Move the query-log worker thread to this core. */
   readonly workerCore?: number;
 }
 
@@ -45,10 +49,10 @@ const VARIANTS: readonly Variant[] = [
   { name: 'plain', directives: () => [] },
   { name: 'prometheus', directives: (p) => [`prometheus 127.0.0.1:${p}`] },
   { name: 'log', directives: () => ['log'], workerCore: 1 },
-  { name: 'log, one core', directives: () => ['log'] },
   { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'], workerCore: 1 },
   // CoreDNS's advice for production, and the shipped Corefile's: log only what went wrong.
   { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'], workerCore: 1 },
+  { name: 'log, one core', directives: () => ['log'] },
 ];
 
 function corefile(port: number, objects: string, extra: readonly string[]): string {
@@ -73,7 +77,15 @@ interface ThreadCpu {
 const THREAD_KINDS = ['main', 'logWorker', 'other'] as const;
 
 function threadsOf(pid: number): { tid: number; comm: string }[] {
-  return readdirSync(`/proc/${pid}/task`).map((t) => ({ tid: Number(t), comm: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() }));
+  const out: { tid: number; comm: string }[] = [];
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.push({ tid: Number(t), comm: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 /** CPU time per kind of thread so far, in microseconds; null off Linux. */
@@ -81,7 +93,12 @@ function threadCpu(pid: number, ticksPerSecond: number): ThreadCpu | null {
   try {
     const cpu: ThreadCpu = { main: 0, logWorker: 0, other: 0 };
     for (const { tid, comm } of threadsOf(pid)) {
-      const us = statMicros(`/proc/${pid}/task/${tid}/stat`, ticksPerSecond);
+      let us = 0;
+      try {
+        us = statMicros(`/proc/${pid}/task/${tid}/stat`, ticksPerSecond);
+      } catch {
+        continue;
+      }
       if (tid === pid) cpu.main += us;
       else if (comm === 'WorkerThread') cpu.logWorker += us;
       else cpu.other += us;
@@ -106,13 +123,23 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One measurement of one configuration in one process and round. */
+interface Sample {
+  readonly process: number;
+  readonly round: number;
+  /** CPU per answered query at the fixed load, by thread. */
+  readonly cpu: ThreadCpu;
+  /** At saturation. */
+  readonly qps: number;
+}
+
 export async function main(): Promise<void> {
-  const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+  const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4);
-  // Two processes of one configuration can differ by a tenth in CPU per query for their whole
-  // life (seen here: 23.3 and 26.9 us for the same Corefile), more than what is measured; so each
-  // configuration runs as several processes and the figures are medians over all of them.
-  const instances = Number(process.env['BENCH_INSTANCES'] ?? 3);
+  const processes = Number(process.env['BENCH_INSTANCES'] ?? 2);
+  const rate = Number(process.env['BENCH_RATE'] ?? 20_000);
   for (const cmd of ['dnsperf', 'dig']) {
     if (!(await hasCommand(cmd))) throw new Error(`${cmd} is needed: apt-get install dnsperf bind9-dnsutils`);
   }
@@ -122,64 +149,75 @@ export async function main(): Promise<void> {
   const queries = join(dir, 'queries.txt');
   writeFileSync(queries, QUERIES.join('\n') + '\n');
   const bin = fileURLToPath(new URL('../src/cli/clusterset-dns.js', import.meta.url));
-
   const ticks = clockTicks();
-  type Running = { variant: Variant; port: number; child: ReturnType<typeof startPinned>; results: PerfResult[]; cpu: ThreadCpu[] };
-  const running: Running[] = [];
+
+  const servers: { port: number; metricsPort: number; path: string; child: ReturnType<typeof startPinned> }[] = [];
+  const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]));
   try {
-    for (let k = 0; k < instances; k++) {
-      for (const variant of VARIANTS) {
-        const port = await freePort();
-        const path = join(dir, `Corefile.${variant.name.replace(/\W+/g, '-')}.${k}`);
-        writeFileSync(path, corefile(port, objects, variant.directives(await freePort())));
-        // stdout (the query log) is discarded by startPinned: /dev/null.
-        const child = startPinned(0, process.execPath, [bin, '-conf', path], useTaskset);
-        running.push({ variant, port, child, results: [], cpu: [] });
-        await waitForDns(port, `service1.provider-ns.svc.${Z}`);
-        if (variant.workerCore !== undefined && useTaskset) {
-          for (const t of threadsOf(child.pid!)) if (t.comm === 'WorkerThread') execFileSync('taskset', ['-p', '-c', String(variant.workerCore), String(t.tid)]);
-        }
-      }
+    for (let k = 0; k < processes; k++) {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const path = join(dir, `Corefile.${k}`);
+      writeFileSync(path, corefile(port, objects, []));
+      // stdout (the query log) is discarded by startPinned: /dev/null.
+      const child = startPinned(0, process.execPath, [bin, '-conf', path], useTaskset);
+      servers.push({ port, metricsPort, path, child });
+      await waitForDns(port, `service1.provider-ns.svc.${Z}`);
     }
-    console.log(`clusterset-dns metrics/log overhead: embedded default zone, ${QUERIES.length}-query mix`);
-    console.log(`${instances} processes per configuration, ${rounds} rounds of ${seconds}s each, all taking turns; medians over all rounds`);
-    console.log(`servers pinned to core 0, dnsperf to core 1 (taskset ${useTaskset ? 'yes' : 'absent: unpinned'}); node ${process.version}`);
-    console.log('the query-log worker on core 1 except in "log, one core"; CPU: us per answered query, by thread');
-    for (const r of running) await dnsperf({ port: r.port, file: queries, seconds: 2, core: 1, useTaskset });
+    console.log(`clusterset-dns metrics/log overhead: embedded default zone, ${QUERIES.length}-query mix; node ${process.version}`);
+    console.log(`${processes} server processes, each taking every configuration in turn (reload), ${rounds} rounds; servers on core 0, dnsperf on core 1 (taskset ${useTaskset ? 'yes' : 'absent: unpinned'})`);
+    console.log(`CPU: us per answered query by thread, at a fixed ${rate} qps for ${seconds}s; qps: at saturation for ${seconds}s. Medians; "vs plain" is the median of paired differences (same process, same round)`);
     for (let round = 0; round < rounds; round++) {
-      for (const r of running) {
-        const before = threadCpu(r.child.pid!, ticks);
-        const result = await dnsperf({ port: r.port, file: queries, seconds, core: 1, useTaskset });
-        const after = threadCpu(r.child.pid!, ticks);
-        r.results.push(result);
-        if (before !== null && after !== null && result.completed > 0) {
-          const per = (k: keyof ThreadCpu): number => (after[k] - before[k]) / result.completed;
-          r.cpu.push({ main: per('main'), logWorker: per('logWorker'), other: per('other') });
+      // Alternate the order so that no configuration always follows the same one.
+      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      for (const [k, s] of servers.entries()) {
+        for (const variant of order) {
+          writeFileSync(s.path, corefile(s.port, objects, variant.directives(s.metricsPort)));
+          s.child.kill('SIGUSR1');
+          await sleep(500);
+          // Warm-up: the new chain's code, and (for `log`) long enough for the log to be busy.
+          await dnsperf({ port: s.port, file: queries, seconds: 2, core: 1, useTaskset, rate });
+          if (variant.workerCore !== undefined && useTaskset) {
+            for (const t of threadsOf(s.child.pid!)) {
+              if (t.comm === 'WorkerThread') execFileSync('taskset', ['-p', '-c', String(variant.workerCore), String(t.tid)]);
+            }
+          }
+          const before = threadCpu(s.child.pid!, ticks);
+          const fixed = await dnsperf({ port: s.port, file: queries, seconds, core: 1, useTaskset, rate });
+          const after = threadCpu(s.child.pid!, ticks);
+          const saturated: PerfResult = await dnsperf({ port: s.port, file: queries, seconds, core: 1, useTaskset });
+          if (before === null || after === null || fixed.completed === 0) continue;
+          const per = (key: keyof ThreadCpu): number => (after[key] - before[key]) / fixed.completed;
+          samples.get(variant)!.push({ process: k, round, cpu: { main: per('main'), logWorker: per('logWorker'), other: per('other') }, qps: saturated.qps });
         }
       }
     }
-    const of = (v: Variant): Running[] => running.filter((r) => r.variant === v);
-    const qpsOf = (v: Variant): number => median(of(v).flatMap((r) => r.results.map((x) => x.qps)));
-    const cpus = (v: Variant): ThreadCpu[] => of(v).flatMap((r) => r.cpu);
-    const cpuOf = (v: Variant, k: keyof ThreadCpu | 'total'): number => median(cpus(v).map((c) => (k === 'total' ? c.main + c.logWorker + c.other : c[k])));
-    const plain = VARIANTS[0]!;
-    const pct = (x: number, base: number): string => `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(1)}%`;
+    const plain = samples.get(VARIANTS[0]!)!;
+    const total = (c: ThreadCpu): number => c.main + c.logWorker + c.other;
+    /** Paired differences against plain of the same process and round. */
+    const paired = (xs: readonly Sample[], f: (s: Sample) => number): number[] =>
+      xs.flatMap((x) => {
+        const p = plain.find((y) => y.process === x.process && y.round === x.round);
+        return p === undefined ? [] : [f(x) - f(p)];
+      });
+    const plainMain = median(plain.map((s) => s.cpu.main));
+    const plainQps = median(plain.map((s) => s.qps));
+    const signed = (x: number, digits = 2): string => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
     for (const v of VARIANTS) {
-      const qps = qpsOf(v);
-      const lat = median(of(v).flatMap((r) => r.results.map((x) => x.avgLatencyMs)));
-      const lost = of(v).reduce((n, r) => n + r.results.reduce((m, x) => m + x.lost, 0), 0);
-      const perProcess = of(v).map((r) => (median(r.results.map((x) => x.qps)) / 1000).toFixed(1)).join(' ');
-      let line = `${v.name.padEnd(22)} ${qps.toFixed(0).padStart(6)} qps (per process ${perProcess}k)  avg ${lat.toFixed(3)} ms  lost ${lost}`;
-      if (v !== plain) line += `  qps ${pct(qps, qpsOf(plain))}`;
-      if (cpus(v).length > 0 && cpus(plain).length > 0) {
-        const cpu = THREAD_KINDS.map((k) => `${k} ${cpuOf(v, k).toFixed(2)}`).join('  ');
-        const mainPerProcess = of(v).map((r) => median(r.cpu.map((c) => c.main)).toFixed(1)).join(' ');
-        line += `\n${''.padEnd(22)} CPU ${cpu}  total ${cpuOf(v, 'total').toFixed(2)} (main per process ${mainPerProcess})`;
-        if (v !== plain) line += `\n${''.padEnd(22)} vs plain: main ${pct(cpuOf(v, 'main'), cpuOf(plain, 'main'))}, total ${pct(cpuOf(v, 'total'), cpuOf(plain, 'total'))}`;
+      const xs = samples.get(v)!;
+      if (xs.length === 0) continue;
+      const cpu = THREAD_KINDS.map((k) => `${k} ${median(xs.map((s) => s.cpu[k])).toFixed(2)}`).join('  ');
+      let line = `${v.name.padEnd(22)} CPU ${cpu}  total ${median(xs.map((s) => total(s.cpu))).toFixed(2)}  |  ${median(xs.map((s) => s.qps)).toFixed(0)} qps`;
+      if (v !== VARIANTS[0]) {
+        const dMain = median(paired(xs, (s) => s.cpu.main));
+        const dTotal = median(paired(xs, (s) => total(s.cpu)));
+        const dQps = median(paired(xs, (s) => s.qps));
+        const each = paired(xs, (s) => s.cpu.main).map((d) => signed(d, 1)).join(' ');
+        line += `\n${''.padEnd(22)} vs plain: main ${signed(dMain)} us (${signed((dMain / plainMain) * 100, 1)}%), total ${signed(dTotal)} us, saturated qps ${signed((dQps / plainQps) * 100, 1)}%  [main: ${each}]`;
       }
       console.log(line);
     }
   } finally {
-    for (const r of running) await stopChild(r.child);
+    for (const s of servers) await stopChild(s.child);
   }
 }
