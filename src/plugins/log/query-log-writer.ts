@@ -1,10 +1,14 @@
 // The query log made on the main thread (the way for destinations other than a synchronous file
-// descriptor, and the fallback when the worker is gone): a logged query fills an entry of the
-// batch, which is written when full, FLUSH_AFTER_MS after its first line, or at flush.
+// descriptor, for a log that is not busy, and the fallback when the worker is gone): a logged
+// query fills an entry of the batch, which is written when full, FLUSH_AFTER_MS after its first
+// line, or at flush.
 
 import { pino, type Logger } from 'pino';
-import type { LogEntry } from './entry.js';
+import type { Reply } from '../../dns/reply.js';
+import type { Request } from '../../dns/request.js';
+import { fillLogEntry, type LogEntry } from './entry.js';
 import type { CompiledFormat } from './format.js';
+import type { QueryLog } from './query-log.js';
 import { FLUSH_AFTER_MS, QueryLogLines } from './json-line.js';
 import { lineSinkFor, type Destination } from './line-sink.js';
 
@@ -20,11 +24,15 @@ export function destinationOf(logger: Logger): Destination {
   return (logger as unknown as Record<symbol, Destination>)[pino.symbols.streamSym]!;
 }
 
-export class QueryLogWriter {
+export class QueryLogWriter implements QueryLog {
   readonly #logger: Logger;
   readonly #lines: QueryLogLines;
 
-  constructor(logger: Logger) {
+  /** `formats` are the ones `log` indexes. */
+  constructor(
+    logger: Logger,
+    private readonly formats: readonly CompiledFormat[] = [],
+  ) {
     this.#logger = logger;
     this.#lines = new QueryLogLines(lineSinkFor(destinationOf(logger)), bindingsText(logger));
   }
@@ -60,8 +68,19 @@ export class QueryLogWriter {
     this.commit(format);
   }
 
+  log(req: Request, reply: Reply, durationNs: number, format: number): void {
+    fillLogEntry(this.next(), req, reply, durationNs);
+    this.commit(this.formats[format]!);
+  }
+
   /** Makes and writes the lines pending now. */
   flush(): void {
     this.#lines.flush();
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.flush();
   }
 }

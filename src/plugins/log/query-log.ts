@@ -7,9 +7,8 @@ import type { Logger } from 'pino';
 import type { Reply } from '../../dns/reply.js';
 import type { Request } from '../../dns/request.js';
 import type { CompiledFormat } from './format.js';
-import { InThreadQueryLog } from './in-thread-query-log.js';
 import { isSyncFd } from './line-sink.js';
-import { destinationOf } from './query-log-writer.js';
+import { destinationOf, QueryLogWriter } from './query-log-writer.js';
 import { WorkerQueryLog } from './worker-query-log.js';
 
 export interface QueryLog {
@@ -26,5 +25,5 @@ export interface QueryLog {
 export function openQueryLog(logger: Logger, formats: readonly CompiledFormat[]): QueryLog {
   const destination = destinationOf(logger);
   if (isSyncFd(destination) && logger.isLevelEnabled('info')) return new WorkerQueryLog(logger, formats, destination.fd);
-  return new InThreadQueryLog(logger, formats);
+  return new QueryLogWriter(logger, formats);
 }

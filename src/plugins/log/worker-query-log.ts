@@ -22,9 +22,8 @@ import type { Reply } from '../../dns/reply.js';
 import type { Request } from '../../dns/request.js';
 import type { CompiledFormat } from './format.js';
 import type { QueryLog } from './query-log.js';
-import { InThreadQueryLog } from './in-thread-query-log.js';
 import type { QueryLogWorkerData } from './query-log-worker.js';
-import { bindingsText } from './query-log-writer.js';
+import { bindingsText, QueryLogWriter } from './query-log-writer.js';
 import { BELL, ringMemory, RingWriter, STOP, TAIL, type RingMemory } from './record-ring.js';
 
 /** How long the query path waits for room before it starts dropping lines. */
@@ -54,7 +53,7 @@ export class WorkerQueryLog implements QueryLog {
   readonly #fd: number;
   readonly #memory: RingMemory = ringMemory();
   readonly #ring: RingWriter;
-  readonly #inThread: InThreadQueryLog;
+  readonly #inThread: QueryLogWriter;
   #worker: Worker | null = null;
   /** Lines dropped in the current stall; -1 when not dropping. */
   #dropping = -1;
@@ -74,7 +73,7 @@ export class WorkerQueryLog implements QueryLog {
     this.#fd = fd;
     this.#busyLines = options.busyLines ?? BUSY_LINES;
     this.#ring = new RingWriter(this.#memory);
-    this.#inThread = new InThreadQueryLog(logger, formats);
+    this.#inThread = new QueryLogWriter(logger, formats);
   }
 
   get enabled(): boolean {
@@ -126,7 +125,7 @@ export class WorkerQueryLog implements QueryLog {
     // The worker must not keep a finished process alive; stop() ends it properly.
     worker.unref();
     // Lines made on the main thread so far go out first.
-    await this.#inThread.stop();
+    this.#inThread.flush();
     this.#worker = worker;
   }
 
@@ -192,6 +191,6 @@ export class WorkerQueryLog implements QueryLog {
       clearTimeout(timer);
     }
     if (this.#dropping >= 0) this.#endStall();
-    await this.#inThread.stop();
+    this.#inThread.flush();
   }
 }
