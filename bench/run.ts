@@ -4,10 +4,11 @@ import { main as zone } from './zone-vs-unbound.js';
 import { main as k8s } from './k8s-latency.js';
 import { main as hotPath } from './handler-hot-path.js';
 import { main as metrics } from './metrics-overhead.js';
+import { main as instructions } from './metrics-instructions.js';
 import { main as forward } from './forward.js';
 import { main as reconciler } from './reconciler-latency.js';
 
-const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, k8s, reconciler };
+const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, instructions, k8s, reconciler };
 
 const pick = process.env['BENCH'];
 const names = pick ? pick.split(',') : Object.keys(benches);

@@ -67,11 +67,13 @@ export interface PerfResult {
   readonly completed: number;
 }
 
-export async function dnsperf(opts: { port: number; file: string; seconds: number; core: number | null; useTaskset: boolean; clients?: number; outstanding?: number; /** Queries per second to send at most (-Q). */ rate?: number }): Promise<PerfResult> {
-  const args = ['-s', '127.0.0.1', '-p', String(opts.port), '-d', opts.file, '-l', String(opts.seconds), '-c', String(opts.clients ?? 4), '-q', String(opts.outstanding ?? 200)];
+export async function dnsperf(opts: { port: number; file: string; core: number | null; useTaskset: boolean; clients?: number; outstanding?: number; /** Queries per second to send at most (-Q). */ rate?: number } & ({ seconds: number } | { /** Times through the file (-n), for a fixed count of queries. */ passes: number })): Promise<PerfResult> {
+  const length = 'seconds' in opts ? ['-l', String(opts.seconds)] : ['-n', String(opts.passes)];
+  const args = ['-s', '127.0.0.1', '-p', String(opts.port), '-d', opts.file, ...length, '-c', String(opts.clients ?? 4), '-q', String(opts.outstanding ?? 200)];
   if (opts.rate !== undefined) args.push('-Q', String(opts.rate));
   const [cmd, argv] = opts.core !== null && opts.useTaskset ? ['taskset', ['-c', String(opts.core), 'dnsperf', ...args]] : ['dnsperf', args];
-  const { stdout } = await run(cmd, argv as string[], { timeout: (opts.seconds + 30) * 1000, maxBuffer: 10 * 1024 * 1024 });
+  const timeoutMs = 'seconds' in opts ? (opts.seconds + 30) * 1000 : 30 * 60 * 1000;
+  const { stdout } = await run(cmd, argv as string[], { timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 });
   const num = (re: RegExp): number => Number(re.exec(stdout)?.[1] ?? NaN);
   return {
     qps: num(/Queries per second:\s+([\d.]+)/),

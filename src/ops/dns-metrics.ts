@@ -152,9 +152,15 @@ export class DnsMetrics {
 }
 
 /** Slot of each monitored type in the per-reporter arrays; "other" takes the last one. */
-const TYPE_SLOT: ReadonlyMap<number, number> = new Map([...MONITORED_TYPES.keys()].map((t, i) => [t, i]));
 const OTHER_SLOT = MONITORED_TYPES.size;
 const TYPE_SLOTS = MONITORED_TYPES.size + 1;
+/** Slot by type for types below 256 (every monitored type is): an array read, not a Map lookup. */
+const TYPE_SLOT = new Uint8Array(256).fill(OTHER_SLOT);
+for (const [i, t] of [...MONITORED_TYPES.keys()].entries()) {
+  if (t > 255) throw new Error(`monitored type ${t} needs a wider slot table`);
+  TYPE_SLOT[t] = i;
+}
+const typeSlot = (qtype: number): number => (qtype < 256 ? TYPE_SLOT[qtype]! : OTHER_SLOT);
 
 /** Per-(server, zone, view) children, indexed by small integers so a query allocates nothing. */
 export class QueryReporter {
@@ -165,6 +171,9 @@ export class QueryReporter {
   readonly #reqSize: (FastHistogram | undefined)[] = [];
   readonly #respSize: (FastHistogram | undefined)[] = [];
   readonly #responses = new Map<string, (FastCounter | undefined)[]>();
+  /** The last plugin label and its counters: nearly every reply of a block comes from one plugin. */
+  #lastPlugin = '';
+  #lastByRcode: (FastCounter | undefined)[] | undefined;
   #do: FastCounter | undefined;
 
   constructor(metrics: DnsMetrics, server: string, zone: string, view: string) {
@@ -177,20 +186,25 @@ export class QueryReporter {
     const m = this.#m;
     const p = req.proto === 'udp' ? 0 : 1;
     const f = req.family === 4 ? 0 : 1;
-    const t = TYPE_SLOT.get(req.question.type) ?? OTHER_SLOT;
+    const qtype = req.question.type;
+    const t = typeSlot(qtype);
     const ri = (p * 2 + f) * TYPE_SLOTS + t;
-    const type = metricTypeName(req.question.type);
-    (this.#requests[ri] ??= m.requests.child(server, zone, view, req.proto, f === 0 ? '1' : '2', type)).inc();
+    (this.#requests[ri] ??= m.requests.child(server, zone, view, req.proto, f === 0 ? '1' : '2', metricTypeName(qtype))).inc();
     if (req.edns?.do === true) (this.#do ??= m.doRequests.child(server, zone, view)).inc();
-    (this.#duration[t] ??= m.duration.child(server, zone, view, type)).observe(seconds);
+    (this.#duration[t] ??= m.duration.child(server, zone, view, metricTypeName(qtype))).observe(seconds);
     (this.#reqSize[p] ??= m.requestSize.child(server, zone, view, req.proto)).observe(req.raw.length);
     (this.#respSize[p] ??= m.responseSize.child(server, zone, view, req.proto)).observe(responseSize(req, reply));
     // The plugin label names who wrote the reply; "nothing written" replies are the server's.
     const plugin = reply.wire === null ? '' : reply.plugin;
-    let byRcode = this.#responses.get(plugin);
+    let byRcode = plugin === this.#lastPlugin ? this.#lastByRcode : undefined;
     if (byRcode === undefined) {
-      byRcode = [];
-      this.#responses.set(plugin, byRcode);
+      byRcode = this.#responses.get(plugin);
+      if (byRcode === undefined) {
+        byRcode = [];
+        this.#responses.set(plugin, byRcode);
+      }
+      this.#lastPlugin = plugin;
+      this.#lastByRcode = byRcode;
     }
     (byRcode[reply.rcode] ??= m.responses.child(server, zone, view, rcodeName(reply.rcode), plugin)).inc();
   }

@@ -7,6 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 export interface FileWatchOptions {
   readonly path: string;

@@ -41,6 +41,28 @@ describe('response classes', () => {
 });
 
 describe('log', () => {
+  it("takes a line's time from the query's end on the monotonic clock, and follows a stepped wall clock within a second", async () => {
+    let wall = Date.UTC(2026, 10, 27, 12, 0, 0);
+    let mono = 5000;
+    const clock: Clock = { now: () => wall, monotonic: () => mono };
+    const t = testRuntime(clock);
+    const log = setup(logFactory, 'log', setupContext(t.runtime));
+    const req = request(NAME, 'A');
+    const at = (advanceMs: number): Handler => () => {
+      mono += advanceMs;
+      wall += advanceMs;
+      return found;
+    };
+    await log.serve(req, at(0)); // offset taken here: wall - mono
+    await log.serve(req, at(250.7)); // 250.7 ms later on both clocks
+    wall += 3_600_000; // the wall clock is stepped an hour forward
+    await log.serve(req, at(500)); // still within the second: the old offset
+    await log.serve(req, at(400)); // 1150.7 ms after the offset was taken: a new one
+    await log.stop?.();
+    const start = Date.UTC(2026, 10, 27, 12, 0, 0);
+    expect(t.lines.map((l) => l.time)).toEqual([start, start + 250, start + 750, start + 3_600_000 + 1150]);
+  });
+
   it('writes one JSON line with the common-log fields and the CoreDNS text as msg', async () => {
     const t = testRuntime(steppingClock());
     const log = setup(logFactory, 'log', setupContext(t.runtime));

@@ -6,6 +6,7 @@ import { Rcode } from '../../src/dns/constants.js';
 import { rcodeReply } from '../../src/dns/reply.js';
 import { announceChain } from '../../src/ops/chain-observer.js';
 import { TIME_BUCKETS } from '../../src/ops/dns-metrics.js';
+import type { Reply } from '../../src/dns/reply.js';
 import type { Handler, Plugin } from '../../src/plugins/plugin.js';
 import { prometheusFactory } from '../../src/plugins/prometheus/setup.js';
 import { a, httpGet, replyWith, request, samples, setup, setupContext, testRuntime } from './ops-harness.js';
@@ -52,6 +53,39 @@ describe('prometheus plugin metrics', () => {
     expect(responses).toContainEqual({ labels: { ...base, rcode: 'NOERROR', plugin: 'multicluster' }, value: 4 });
     // Nothing written by a plugin: the server writes SERVFAIL, CoreDNS's plugin label is empty.
     expect(responses).toContainEqual({ labels: { ...base, rcode: 'SERVFAIL', plugin: '' }, value: 1 });
+  });
+
+  it('keeps interleaved servers, zones, answering plugins and types apart', async () => {
+    const { prom, scrape } = await startedPrometheus(['clusterset.local.', 'in-addr.arpa.']);
+    const byCache = replyWith('svc.ns.svc.clusterset.local.', 'A', { answers: [a('svc.ns.svc.clusterset.local.', '10.0.0.1')] }, Rcode.NOERROR);
+    const cached: Reply = Object.assign(Object.create(Object.getPrototypeOf(byCache) as object), byCache, { plugin: 'cache' });
+    // Each query differs from the one before in server, zone or plugin.
+    const queries = [
+      { server: 'dns://:53', zone: 'clusterset.local.', type: 'A', reply: answer },
+      { server: 'dns://:53', zone: 'in-addr.arpa.', type: 'PTR', reply: answer },
+      { server: 'dns://127.0.0.1:53', zone: 'clusterset.local.', type: 'A', reply: answer },
+      { server: 'dns://:53', zone: 'clusterset.local.', type: 'A', reply: cached },
+      { server: 'dns://:53', zone: 'clusterset.local.', type: 'ANY', reply: answer },
+      { server: 'dns://:53', zone: 'clusterset.local.', type: 'TYPE300', reply: cached },
+      { server: 'dns://127.0.0.1:53', zone: 'clusterset.local.', type: 'A', reply: answer },
+    ] as const;
+    for (const q of queries) await prom.serve(request('svc.ns.svc.clusterset.local.', q.type, { server: q.server, zone: q.zone }), () => q.reply);
+    const text = await scrape();
+    const requests = samples(text, 'coredns_dns_requests_total').map((x) => `${x.labels.server} ${x.labels.zone} ${x.labels.type} ${x.value}`).sort();
+    expect(requests).toEqual([
+      'dns://127.0.0.1:53 clusterset.local. A 2',
+      'dns://:53 clusterset.local. A 2',
+      'dns://:53 clusterset.local. ANY 1',
+      'dns://:53 clusterset.local. other 1',
+      'dns://:53 in-addr.arpa. PTR 1',
+    ]);
+    const responses = samples(text, 'coredns_dns_responses_total').map((x) => `${x.labels.server} ${x.labels.zone} ${x.labels.plugin} ${x.value}`).sort();
+    expect(responses).toEqual([
+      'dns://127.0.0.1:53 clusterset.local. multicluster 2',
+      'dns://:53 clusterset.local. cache 2',
+      'dns://:53 clusterset.local. multicluster 2',
+      'dns://:53 in-addr.arpa. multicluster 1',
+    ]);
   });
 
   it('observes durations with CoreDNS buckets, and request/response sizes per proto', async () => {

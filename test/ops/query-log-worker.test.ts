@@ -68,7 +68,7 @@ describe('query log worker', () => {
     const n = 3 * SLOTS; // more than the ring holds
     for (let i = 0; i < n; i++) {
       const { req, reply, ns } = query(i);
-      log.log(req, reply, ns, i % 2);
+      log.log(req, reply, ns, i % 2, Date.now());
       fillLogEntry(oracle.next(), req, reply, ns);
       oracle.commit(formats[i % 2]!);
       if (i % 1000 === 0) root.info({ i }, 'main thread line');
@@ -94,7 +94,7 @@ describe('query log worker', () => {
     await log.start();
     const t0 = performance.now();
     const { req, reply, ns } = query(0);
-    log.log(req, reply, ns, 0);
+    log.log(req, reply, ns, 0, Date.now());
     while (readFileSync(file, 'utf8') === '' && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ id: req.id, name: `${NAME}.`, rcode: 'NOERROR' });
@@ -105,11 +105,11 @@ describe('query log worker', () => {
     const destination = pino.destination({ dest: file, sync: true });
     const log = new WorkerQueryLog(pino(destination), formats, fdOf(destination), { busyLines: 0 });
     const { req, reply, ns } = query(0);
-    log.log(req, reply, ns, 0);
+    log.log(req, reply, ns, 0, Date.now());
     await log.start();
-    log.log(req, reply, ns, 0);
+    log.log(req, reply, ns, 0, Date.now());
     await log.stop();
-    log.log(req, reply, ns, 0);
+    log.log(req, reply, ns, 0, Date.now());
     await log.stop();
     expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(3);
   });
@@ -123,21 +123,21 @@ describe('query log worker', () => {
     const slow = 20;
     for (let i = 0; i < slow; i++) {
       const { req, reply, ns } = query(i);
-      log.log(req, reply, ns, 0);
+      log.log(req, reply, ns, 0, Date.now());
     }
     await new Promise((r) => setTimeout(r, 300));
     expect(log.running).toBe(false);
     let i = slow;
     for (; i < slow + BUSY_LINES; i++) {
       const { req, reply, ns } = query(i);
-      log.log(req, reply, ns, 0);
+      log.log(req, reply, ns, 0, Date.now());
     }
     const t0 = performance.now();
     while (!log.running && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
     expect(log.running).toBe(true);
     for (const end = i + 1000; i < end; i++) {
       const { req, reply, ns } = query(i);
-      log.log(req, reply, ns, 0);
+      log.log(req, reply, ns, 0, Date.now());
     }
     await log.stop();
     destination.flushSync();
@@ -161,7 +161,7 @@ describe('query log worker', () => {
       const n = 4 * SLOTS; // about 1.5 MB of lines; the pipe holds 64 KiB
       for (let i = 0; i < n; i++) {
         const { req, reply, ns } = query(i);
-        log.log(req, reply, ns, 0);
+        log.log(req, reply, ns, 0, Date.now());
       }
       const took = performance.now() - t0;
       expect(log.dropped).toBeGreaterThan(0);
@@ -176,7 +176,7 @@ describe('query log worker', () => {
     const { req, reply, ns } = query(0);
     while (log.dropped > 0 && performance.now() < until) {
       const before = log.dropped;
-      log.log(req, reply, ns, 0);
+      log.log(req, reply, ns, 0, Date.now());
       if (log.dropped === before) break;
       await new Promise((r) => setTimeout(r, 10));
     }

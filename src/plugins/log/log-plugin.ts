@@ -19,6 +19,9 @@ export interface LogRule {
   readonly classes: ReadonlySet<ResponseClass> | null;
 }
 
+/** How long a wall-clock offset is used before it is taken again. */
+const WALL_OFFSET_MS = 1000;
+
 function under(qname: string, zone: string): boolean {
   if (zone === '.') return true;
   return qname === zone || (qname.endsWith(zone) && qname.charCodeAt(qname.length - zone.length - 1) === 0x2e);
@@ -75,7 +78,25 @@ export class LogPlugin implements Plugin {
   #logged(rule: number, req: Request, reply: Reply, start: number): void {
     const classes = this.rules[rule]!.classes;
     if (classes !== null && !classes.has(classifyReply(reply))) return;
+    const end = this.clock.monotonic();
     // Whole nanoseconds, as CoreDNS prints a Go duration ("0.000123456s"), not float noise.
-    this.#log.log(req, reply, Math.max(0, Math.round((this.clock.monotonic() - start) * 1e6)), this.#formatOf[rule]!);
+    this.#log.log(req, reply, Math.max(0, Math.round((end - start) * 1e6)), this.#formatOf[rule]!, this.#wallTime(end));
+  }
+
+  /** Wall-clock offset of the monotonic clock, and the monotonic time it was taken (-Infinity: never). */
+  #wallOffset = 0;
+  #offsetAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * The line's time (ms since the epoch) from the end reading the duration already took: reading
+   * the wall clock too costs a query about as much as the rest of its record. The offset between
+   * the clocks is taken again each second, so a stepped wall clock shows within a second.
+   */
+  #wallTime(monotonic: number): number {
+    if (monotonic - this.#offsetAt >= WALL_OFFSET_MS || monotonic < this.#offsetAt) {
+      this.#offsetAt = this.clock.monotonic();
+      this.#wallOffset = this.clock.now() - this.#offsetAt;
+    }
+    return Math.floor(monotonic + this.#wallOffset);
   }
 }

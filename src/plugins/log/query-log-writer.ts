@@ -53,9 +53,9 @@ export class QueryLogWriter implements QueryLog {
     return this.#lines.next();
   }
 
-  /** Adds the line of the entry `next()` gave, filled in, with `format` as its msg. */
-  commit(format: CompiledFormat): void {
-    this.#lines.commit(format, Date.now());
+  /** Adds the line of the entry `next()` gave, filled in, with `format` as its msg, at `timeMs` (now if not given). */
+  commit(format: CompiledFormat, timeMs = Date.now()): void {
+    this.#lines.commit(format, timeMs);
     if (this.#lines.pending > 0 && !this.#scheduled) {
       this.#scheduled = true;
       setTimeout(this.#flushSoon, FLUSH_AFTER_MS).unref();
@@ -68,9 +68,9 @@ export class QueryLogWriter implements QueryLog {
     this.commit(format);
   }
 
-  log(req: Request, reply: Reply, durationNs: number, format: number): void {
+  log(req: Request, reply: Reply, durationNs: number, format: number, timeMs: number): void {
     fillLogEntry(this.next(), req, reply, durationNs);
-    this.commit(this.formats[format]!);
+    this.commit(this.formats[format]!, timeMs);
   }
 
   /** Makes and writes the lines pending now. */

@@ -14,8 +14,8 @@ import { WorkerQueryLog } from './worker-query-log.js';
 export interface QueryLog {
   /** False when the logger's level leaves info lines out (then nothing need be computed). */
   readonly enabled: boolean;
-  /** One line for an answered query, with `formats[format]` as msg. */
-  log(req: Request, reply: Reply, durationNs: number, format: number): void;
+  /** One line for an answered query, with `formats[format]` as msg, at `timeMs` (ms since the epoch). */
+  log(req: Request, reply: Reply, durationNs: number, format: number, timeMs: number): void;
   start(): Promise<void>;
   /** Writes every pending line. */
   stop(): Promise<void>;

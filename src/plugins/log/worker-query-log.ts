@@ -25,6 +25,7 @@ import type { QueryLog } from './query-log.js';
 import type { QueryLogWorkerData } from './query-log-worker.js';
 import { bindingsText, QueryLogWriter } from './query-log-writer.js';
 import { BELL, ringMemory, RingWriter, STOP, TAIL, type RingMemory } from './record-ring.js';
+import { performance } from 'node:perf_hooks';
 
 /** How long the query path waits for room before it starts dropping lines. */
 export const STALL_MS = 1000;
@@ -129,13 +130,13 @@ export class WorkerQueryLog implements QueryLog {
     this.#worker = worker;
   }
 
-  log(req: Request, reply: Reply, durationNs: number, format: number): void {
+  log(req: Request, reply: Reply, durationNs: number, format: number, timeMs: number): void {
     if (this.#worker === null) {
-      this.#inThread.log(req, reply, durationNs, format);
-      if (this.#started && !this.#stopped && this.#spawning === null) this.#countBusy();
+      this.#inThread.log(req, reply, durationNs, format, timeMs);
+      if (this.#started && !this.#stopped && this.#spawning === null) this.#countBusy(timeMs);
       return;
     }
-    const now = Date.now();
+    const now = timeMs;
     if (this.#ring.put(req, reply, durationNs, format, now)) {
       if (this.#dropping >= 0) this.#endStall();
       return;
@@ -146,8 +147,7 @@ export class WorkerQueryLog implements QueryLog {
     this.dropped++;
   }
 
-  #countBusy(): void {
-    const now = performance.now();
+  #countBusy(now: number): void {
     if (now - this.#windowStart >= 1000) {
       this.#windowStart = now;
       this.#windowLines = 0;

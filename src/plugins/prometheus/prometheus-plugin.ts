@@ -67,7 +67,16 @@ export class PrometheusPlugin implements Plugin, ChainObserver {
     return out;
   }
 
+  /** The reporter of the last query's server and zone: a listener's queries nearly all share them. */
+  #last: { readonly server: string; readonly zone: string; readonly reporter: QueryReporter } | null = null;
+
   #report(req: Request, reply: Reply, start: number): void {
+    const last = this.#last;
+    const reporter = last !== null && last.server === req.server && last.zone === req.zone ? last.reporter : this.#reporterOf(req);
+    reporter.report(req, reply, (this.clock.monotonic() - start) / 1000);
+  }
+
+  #reporterOf(req: Request): QueryReporter {
     let byZone = this.#reporters.get(req.server);
     if (byZone === undefined) {
       byZone = new Map();
@@ -78,7 +87,8 @@ export class PrometheusPlugin implements Plugin, ChainObserver {
       reporter = this.ops.dnsMetrics.reporter(req.server, req.zone);
       byZone.set(req.zone, reporter);
     }
-    reporter.report(req, reply, (this.clock.monotonic() - start) / 1000);
+    this.#last = { server: req.server, zone: req.zone, reporter };
+    return reporter;
   }
 
   observeChain(plugins: readonly Plugin[]): void {

@@ -1,0 +1,170 @@
+// Issue 5's measurement, by instruction counts: what per-query metrics and logging add to a query,
+// counted by valgrind's callgrind rather than timed. On the 2-core VM this was built on, CPU time
+// per query differed by a tenth between two processes with the same Corefile, which hides the few
+// percent in question; callgrind's counts repeat to within a fraction of a percent for the same
+// binary and input, whatever else the machine is doing.
+//
+// For each configuration (and BENCH_REPEATS times, to show the repeatability) one server process
+// runs under `valgrind --tool=callgrind` with counting off. dnsperf sends the query file once
+// (BENCH_QUERIES queries, at most 20 outstanding) to warm it up (the JIT's tiers, and the query
+// log's worker, which starts once the log is busy); then counting is switched on
+// (`callgrind_control -i on`), the same queries are sent again, and the counts are dumped per
+// thread (`callgrind_control -d`). Instructions per answered query are reported for:
+// - main: Node's main thread, which reads, answers and writes every query: its work bounds qps;
+// - log worker: the query log's worker thread (the thread that waits in Atomics.wait, or writes
+//   lines);
+// - other: V8's helpers (compiler, GC) and libuv's thread pool.
+// What counts leave out: the kernel's side of system calls (the same recvmmsg/sendmmsg per query
+// in every configuration, so percentages of user-space instructions overstate the cost), cache
+// misses, and contention between cores. The CPU-time bench (BENCH=metrics) covers those, with its
+// spread.
+
+import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { dnsperf, freePort, hasCommand, stopChild, waitForDns } from './support.js';
+
+const run = promisify(execFile);
+const Z = 'clusterset.local';
+
+/** The same mix as BENCH=metrics: ClusterSetIP, headless, per-pod, SRV, AAAA, NXDOMAIN. */
+const MIX = [
+  `service1.provider-ns.svc.${Z} A`,
+  `service1.provider-ns.svc.${Z} A`,
+  `service1.provider-ns.svc.${Z} A`,
+  `web-db.provider-ns.svc.${Z} A`,
+  `web-db-0.cluster-east.web-db.provider-ns.svc.${Z} A`,
+  `_http._tcp.service1.provider-ns.svc.${Z} SRV`,
+  `service1.provider-ns.svc.${Z} AAAA`,
+  `missing.provider-ns.svc.${Z} A`,
+];
+
+interface Variant {
+  readonly name: string;
+  readonly directives: (metricsPort: number) => string[];
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'plain', directives: () => [] },
+  { name: 'prometheus', directives: (p) => [`prometheus 127.0.0.1:${p}`] },
+  { name: 'log', directives: () => ['log'] },
+  { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'] },
+  // The shipped Corefile's operations: log only what went wrong (here the one NXDOMAIN in eight).
+  { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'] },
+];
+
+function corefile(port: number, objects: string, extra: readonly string[]): string {
+  return [`${Z}:${port} {`, '  bind 127.0.0.1', ...extra.map((d) => `  ${d}`), `  multicluster ${Z} {`, `    objects ${objects}`, '    ttl 5', '  }', '}', ''].join('\n');
+}
+
+interface Counts {
+  main: number;
+  logWorker: number;
+  other: number;
+}
+
+/** Per-thread instruction totals of one callgrind dump (files `<base>.<part>-<thread>`). */
+function readDump(dir: string, base: string, part: number): Counts {
+  const counts: Counts = { main: 0, logWorker: 0, other: 0 };
+  const prefix = `${base}.${part}-`;
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(prefix)) continue;
+    const thread = Number(f.slice(prefix.length));
+    const text = readFileSync(join(dir, f), 'utf8');
+    const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? 0);
+    if (thread === 1) counts.main += total;
+    // The log worker waits for records in Atomics.wait and writes lines with fs.writeSync.
+    else if (/FutexEmulation::WaitSync|node::fs::WriteBuffer/.test(text)) counts.logWorker += total;
+    else counts.other += total;
+  }
+  return counts;
+}
+
+const hasWorkerThread = (pid: number): boolean => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === 'WorkerThread');
+  } catch {
+    return false;
+  }
+};
+
+interface Sample {
+  readonly counts: Counts;
+  readonly answered: number;
+  readonly worker: boolean;
+}
+
+export async function main(): Promise<void> {
+  const queries = Number(process.env['BENCH_QUERIES'] ?? 20_000);
+  const repeats = Number(process.env['BENCH_REPEATS'] ?? 2);
+  for (const cmd of ['valgrind', 'callgrind_control', 'dnsperf', 'dig']) {
+    if (!(await hasCommand(cmd))) throw new Error(`${cmd} is needed: apt-get install valgrind dnsperf bind9-dnsutils`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'csdns-bench-instr-'));
+  const objects = fileURLToPath(new URL('../../config/objects.yaml', import.meta.url));
+  const file = join(dir, 'queries.txt');
+  writeFileSync(file, Array.from({ length: queries }, (_, i) => MIX[i % MIX.length]).join('\n') + '\n');
+  const bin = fileURLToPath(new URL('../src/cli/clusterset-dns.js', import.meta.url));
+  console.log(`clusterset-dns metrics/log overhead in instructions (callgrind): embedded default zone, ${MIX.length}-query mix, ${queries} queries counted after ${queries} of warm-up, 20 outstanding; node ${process.version}`);
+  console.log('instructions per answered query, user space, by thread; "vs plain" against the median of plain');
+
+  const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]));
+  for (let rep = 0; rep < repeats; rep++) {
+    for (const variant of VARIANTS) {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const conf = join(dir, `Corefile.${rep}.${samples.get(variant)!.length}.${VARIANTS.indexOf(variant)}`);
+      writeFileSync(conf, corefile(port, objects, variant.directives(metricsPort)));
+      const base = `cg.${VARIANTS.indexOf(variant)}.${rep}`;
+      // The production flags (Dockerfile, npm start); stdout, the query log, goes to /dev/null.
+      const child = spawn(
+        'valgrind',
+        ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, `${base}.%p`)}`, process.execPath, '--max-semi-space-size=8', bin, '-conf', conf],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child.stderr!.on('data', () => undefined);
+      try {
+        await waitForDns(port, `service1.provider-ns.svc.${Z}`, 180_000);
+        await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
+        const pid = String(child.pid);
+        await run('callgrind_control', ['-i', 'on', pid]);
+        const measured = await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
+        await run('callgrind_control', ['-d', pid]);
+        const worker = hasWorkerThread(child.pid!);
+        const counts = readDump(dir, `${base}.${pid}`, 1);
+        samples.get(variant)!.push({ counts, answered: measured.completed, worker });
+        const per = (n: number): string => (n / measured.completed).toFixed(0);
+        console.log(`  ${variant.name.padEnd(22)} run ${rep + 1}: main ${per(counts.main)}  log worker ${per(counts.logWorker)}  other ${per(counts.other)}  (${measured.completed} answered, ${measured.lost} lost${worker ? ', worker thread running' : ''})`);
+      } finally {
+        await stopChild(child);
+      }
+    }
+  }
+
+  const median = (xs: readonly number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  const per = (s: Sample, k: keyof Counts | 'total'): number =>
+    (k === 'total' ? s.counts.main + s.counts.logWorker + s.counts.other : s.counts[k]) / s.answered;
+  const plain = samples.get(VARIANTS[0]!)!;
+  const plainMain = median(plain.map((s) => per(s, 'main')));
+  const plainTotal = median(plain.map((s) => per(s, 'total')));
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+  console.log('medians:');
+  for (const v of VARIANTS) {
+    const xs = samples.get(v)!;
+    if (xs.length === 0) continue;
+    const main = median(xs.map((s) => per(s, 'main')));
+    const total = median(xs.map((s) => per(s, 'total')));
+    const spread = xs.map((s) => per(s, 'main'));
+    let line = `${v.name.padEnd(22)} main ${main.toFixed(0)} (runs ${Math.min(...spread).toFixed(0)}-${Math.max(...spread).toFixed(0)})  log worker ${median(xs.map((s) => per(s, 'logWorker'))).toFixed(0)}  total ${total.toFixed(0)}`;
+    if (v !== VARIANTS[0]) line += `  |  vs plain: main ${signed(((main - plainMain) / plainMain) * 100)}%, total ${signed(((total - plainTotal) / plainTotal) * 100)}%`;
+    console.log(line);
+  }
+}
