@@ -14,10 +14,14 @@
 // - log worker: the query log's worker thread (the thread that waits in Atomics.wait, or writes
 //   lines);
 // - other: V8's helpers (compiler, GC) and libuv's thread pool.
-// What counts leave out: the kernel's side of system calls (the same recvmmsg/sendmmsg per query
-// in every configuration, so percentages of user-space instructions overstate the cost), cache
-// misses, and contention between cores. The CPU-time bench (BENCH=metrics) covers those, with its
-// spread.
+// What counts leave out: the kernel's side of system calls, cache misses, and contention between
+// cores. The kernel's side is the same receive and send per query in every configuration (the
+// log's worker is woken every 256 lines), so a share of user-space instructions overstates the
+// share of the query thread's CPU. To turn instructions into qps, plain runs once more without
+// valgrind, pinned to core 0 and saturated by dnsperf on core 1, and its query thread's user and
+// system CPU per query are read from /proc: the estimated qps cost of a configuration is its extra
+// main-thread instructions as a share of plain's, times plain's user share of the query thread's
+// CPU (which assumes the extra instructions run as fast as the rest of user space).
 
 import { execFile } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -26,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dnsperf, freePort, hasCommand, stopChild, waitForDns } from './support.js';
+import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns } from './support.js';
 
 const run = promisify(execFile);
 const Z = 'clusterset.local';
@@ -46,15 +50,27 @@ const MIX = [
 interface Variant {
   readonly name: string;
   readonly directives: (metricsPort: number) => string[];
+  /**
+   * Warm up with NXDOMAIN queries only, so that a `class denial error` log is busy enough for its
+   * worker (under valgrind the server answers about 1,800 queries a second, one in eight of the
+   * mix is NXDOMAIN). Without it such a log stays quiet and makes its lines on the main thread.
+   */
+  readonly busyWarmUp?: boolean;
+  /** Queries logged, of the mix's eight: for the cost per logged line. */
+  readonly loggedOfEight?: number;
 }
+
+const DENIAL_ERROR = 'log . {\n    class denial error\n  }';
 
 const VARIANTS: readonly Variant[] = [
   { name: 'plain', directives: () => [] },
   { name: 'prometheus', directives: (p) => [`prometheus 127.0.0.1:${p}`] },
-  { name: 'log', directives: () => ['log'] },
-  { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'] },
-  // The shipped Corefile's operations: log only what went wrong (here the one NXDOMAIN in eight).
-  { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'] },
+  { name: 'log', directives: () => ['log'], loggedOfEight: 8 },
+  { name: 'prometheus+log', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log'], loggedOfEight: 8 },
+  // The shipped Corefile's operations: log only what went wrong (here the one NXDOMAIN in eight),
+  // with the log busy (its worker) and quiet (lines made on the main thread).
+  { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, DENIAL_ERROR], busyWarmUp: true, loggedOfEight: 1 },
+  { name: 'prom+log-denial-error, quiet', directives: (p) => [`prometheus 127.0.0.1:${p}`, DENIAL_ERROR], loggedOfEight: 1 },
 ];
 
 function corefile(port: number, objects: string, extra: readonly string[]): string {
@@ -108,6 +124,8 @@ export async function main(): Promise<void> {
   const objects = fileURLToPath(new URL('../../config/objects.yaml', import.meta.url));
   const file = join(dir, 'queries.txt');
   writeFileSync(file, Array.from({ length: queries }, (_, i) => MIX[i % MIX.length]).join('\n') + '\n');
+  const denials = join(dir, 'denials.txt');
+  writeFileSync(denials, Array.from({ length: queries }, () => MIX[MIX.length - 1]).join('\n') + '\n');
   const bin = fileURLToPath(new URL('../src/cli/clusterset-dns.js', import.meta.url));
   console.log(`clusterset-dns metrics/log overhead in instructions (callgrind): embedded default zone, ${MIX.length}-query mix, ${queries} queries counted after ${queries} of warm-up, 20 outstanding; node ${process.version}`);
   console.log('instructions per answered query, user space, by thread; "vs plain" against the median of plain');
@@ -129,7 +147,7 @@ export async function main(): Promise<void> {
       child.stderr!.on('data', () => undefined);
       try {
         await waitForDns(port, `service1.provider-ns.svc.${Z}`, 180_000);
-        await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
+        await dnsperf({ port, file: variant.busyWarmUp === true ? denials : file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
         const pid = String(child.pid);
         await run('callgrind_control', ['-i', 'on', pid]);
         const measured = await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
@@ -144,6 +162,9 @@ export async function main(): Promise<void> {
       }
     }
   }
+
+  const split = await userShare(objects, bin, dir);
+  console.log(`plain without valgrind, saturated: query thread ${split.userUs.toFixed(2)} us user + ${split.systemUs.toFixed(2)} us system per query (${split.qps.toFixed(0)} qps): user share ${(split.share * 100).toFixed(0)}%`);
 
   const median = (xs: readonly number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
@@ -164,7 +185,50 @@ export async function main(): Promise<void> {
     const total = median(xs.map((s) => per(s, 'total')));
     const spread = xs.map((s) => per(s, 'main'));
     let line = `${v.name.padEnd(22)} main ${main.toFixed(0)} (runs ${Math.min(...spread).toFixed(0)}-${Math.max(...spread).toFixed(0)})  log worker ${median(xs.map((s) => per(s, 'logWorker'))).toFixed(0)}  total ${total.toFixed(0)}`;
-    if (v !== VARIANTS[0]) line += `  |  vs plain: main ${signed(((main - plainMain) / plainMain) * 100)}%, total ${signed(((total - plainTotal) / plainTotal) * 100)}%`;
+    if (v.loggedOfEight !== undefined) {
+      // Instructions per logged line, less what the same configuration without the log costs.
+      const without = v.directives(0).some((d) => d.startsWith('prometheus')) ? samples.get(VARIANTS[1]!)! : plain;
+      const base = median(without.map((s) => per(s, 'main')));
+      const baseTotal = median(without.map((s) => per(s, 'total')));
+      line += `\n${''.padEnd(22)} per logged line: main ${(((main - base) * 8) / v.loggedOfEight).toFixed(0)}, all threads ${(((total - baseTotal) * 8) / v.loggedOfEight).toFixed(0)}`;
+    }
+    if (v !== VARIANTS[0]) {
+      const dMain = (main - plainMain) / plainMain;
+      line += `  |  vs plain: main ${signed(dMain * 100)}%, all threads ${signed(((total - plainTotal) / plainTotal) * 100)}%  |  estimated qps cost ${signed(dMain * split.share * 100)}%`;
+    }
     console.log(line);
+  }
+}
+
+/** Plain's query thread without valgrind at saturation: user and system CPU per query. */
+async function userShare(objects: string, bin: string, dir: string): Promise<{ userUs: number; systemUs: number; share: number; qps: number }> {
+  const useTaskset = await hasCommand('taskset');
+  const port = await freePort();
+  const conf = join(dir, 'Corefile.native');
+  writeFileSync(conf, corefile(port, objects, []));
+  const file = join(dir, 'queries.mix');
+  writeFileSync(file, MIX.join('\n') + '\n');
+  const child = startPinned(0, process.execPath, ['--max-semi-space-size=8', bin, '-conf', conf], useTaskset);
+  const ticks = clockTicks();
+  try {
+    await waitForDns(port, `service1.provider-ns.svc.${Z}`);
+    await dnsperf({ port, file, seconds: 3, core: 1, useTaskset });
+    const stat = `/proc/${child.pid}/task/${child.pid}/stat`;
+    const users: number[] = [];
+    const systems: number[] = [];
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = threadTimes(stat, ticks);
+      const r = await dnsperf({ port, file, seconds: 5, core: 1, useTaskset });
+      const after = threadTimes(stat, ticks);
+      users.push((after.userUs - before.userUs) / r.completed);
+      systems.push((after.systemUs - before.systemUs) / r.completed);
+      rates.push(r.qps);
+    }
+    const userUs = users.reduce((a, b) => a + b) / users.length;
+    const systemUs = systems.reduce((a, b) => a + b) / systems.length;
+    return { userUs, systemUs, share: userUs / (userUs + systemUs), qps: rates.reduce((a, b) => a + b) / rates.length };
+  } finally {
+    await stopChild(child);
   }
 }

@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dnsperf, freePort, hasCommand, startPinned, stopChild, waitForDns, type PerfResult } from './support.js';
+import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns, type PerfResult } from './support.js';
 
 const Z = 'clusterset.local';
 
@@ -61,10 +61,8 @@ function corefile(port: number, objects: string, extra: readonly string[]): stri
 
 /** CPU time (user + system) a thread (a /proc/PID/task/TID/stat file) has used, in microseconds. */
 function statMicros(path: string, ticksPerSecond: number): number {
-  const stat = readFileSync(path, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
-  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+  const t = threadTimes(path, ticksPerSecond);
+  return t.userUs + t.systemUs;
 }
 
 interface ThreadCpu {
@@ -106,14 +104,6 @@ function threadCpu(pid: number, ticksPerSecond: number): ThreadCpu | null {
     return cpu;
   } catch {
     return null;
-  }
-}
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
   }
 }
 

@@ -1,7 +1,8 @@
 // Shared pieces of the benchmarks: free ports, child processes pinned to a core, dnsperf runs
 // and their parsed figures, waiting for a DNS server to answer.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { promisify } from 'node:util';
 
@@ -113,3 +114,20 @@ export function unboundConf(dir: string, port: number, zones: readonly string[],
 
 export const formatPerf = (r: PerfResult): string =>
   `${r.qps.toFixed(0).padStart(7)} qps  avg ${r.avgLatencyMs.toFixed(3)} ms  sd ${r.stdLatencyMs.toFixed(3)} ms  lost ${r.lost}`;
+
+/** Clock ticks per second, the unit of /proc's CPU times. */
+export function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** User and system CPU time a thread (a /proc/PID/task/TID/stat file) has used, in microseconds. */
+export function threadTimes(path: string, ticksPerSecond: number): { userUs: number; systemUs: number } {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
+  return { userUs: (Number(fields[11]) / ticksPerSecond) * 1e6, systemUs: (Number(fields[12]) / ticksPerSecond) * 1e6 };
+}

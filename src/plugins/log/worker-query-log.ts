@@ -1,13 +1,15 @@
 // The query log with a worker thread (query-log-worker.ts) making and writing the lines: a logged
-// query costs the query path one record copied into shared memory (record-ring.ts, about 0.6 us
-// in process), where making the line on the main thread cost it 1-3 us
-// (bench/metrics-overhead.ts, bench/handler-hot-path.ts). It is pino's own remedy (transports run
+// query costs the query path one record copied into shared memory (record-ring.ts, about 1,800
+// instructions), where making the line on the main thread costs it about 30,000
+// (bench/metrics-instructions.ts). It is pino's own remedy (transports run
 // in a worker) taken one step further: pino's worker only writes, ours also formats.
 //
 // A worker costs about 20 MB of memory, so it is started only when the log gets busy (BUSY_LINES
 // lines within a second, from start); a log that writes now and then (CoreDNS's advice for
-// production, `class denial error`) keeps making its lines on the main thread, where they cost
-// little. Once started, the worker stays until stop.
+// production, `class denial error`, on a server with few failing queries) keeps making its lines
+// on the main thread. A line made there costs about 30,000 instructions (bench/metrics-
+// instructions.ts), so below BUSY_LINES a second they take at most about 1% of the main thread.
+// Once started, the worker stays until stop.
 //
 // No line is lost to speed: when the ring is full the query path waits for the worker, as a
 // synchronous log waits for its destination. Only if the worker makes no room for STALL_MS (its
@@ -33,7 +35,7 @@ export const STALL_MS = 1000;
 const STOP_TIMEOUT_MS = 5000;
 const WORKER_YOUNG_MB = 4;
 /** Lines within one second that make the log busy enough for a worker. */
-export const BUSY_LINES = 2000;
+export const BUSY_LINES = 1000;
 
 export interface WorkerQueryLogOptions {
   /** Lines within a second that start the worker; 0 starts it at start(). */
