@@ -1,14 +1,14 @@
 // The query log with a worker thread (query-log-worker.ts) making and writing the lines: a logged
-// query costs the query path one record copied into shared memory (record-ring.ts, about 1,800
-// instructions), where making the line on the main thread costs it about 30,000
-// (bench/metrics-instructions.ts). It is pino's own remedy (transports run
-// in a worker) taken one step further: pino's worker only writes, ours also formats.
+// query costs the query path one record copied into shared memory (record-ring.ts: about 2,000
+// instructions a line in all), where making the line on the main thread costs it about 16,000
+// (bench/metrics-instructions.ts). It is pino's own remedy (transports run in a worker) taken one
+// step further: pino's worker only writes, ours also formats.
 //
 // A worker costs about 20 MB of memory, so it is started only when the log gets busy (BUSY_LINES
 // lines within a second, from start); a log that writes now and then (CoreDNS's advice for
 // production, `class denial error`, on a server with few failing queries) keeps making its lines
-// on the main thread. A line made there costs about 30,000 instructions (bench/metrics-
-// instructions.ts), so below BUSY_LINES a second they take at most about 1% of the main thread.
+// on the main thread. Below BUSY_LINES a second, those take at most about 1% of the main
+// thread's instructions at saturation (a query costs it about 30,000, at some 45k qps here).
 // Once started, the worker stays until stop.
 //
 // No line is lost to speed: when the ring is full the query path waits for the worker, as a
