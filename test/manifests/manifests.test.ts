@@ -150,6 +150,13 @@ describe('manifests', () => {
     }
   });
 
+  it("limits the server's memory but not its CPU (CoreDNS's own manifests set no CPU limit)", () => {
+    const c = (podSpecOf(find(serverOnly, 'Deployment', 'clusterset-dns'))!.containers as Obj[])[0]!;
+    const resources = c.resources as Obj;
+    expect(Object.keys(resources.limits as Obj)).toEqual(['memory']);
+    expect(Object.keys(resources.requests as Obj).sort()).toEqual(['cpu', 'memory']);
+  });
+
   it('runs two spread replicas with probes on /health :8080 and /ready :8181', () => {
     const dns = find(serverOnly, 'Deployment', 'clusterset-dns');
     expect((dns.spec as Obj).replicas).toBe(2);
