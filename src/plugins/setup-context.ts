@@ -1,6 +1,7 @@
 // What a directive's setup function is given: the directive with its file/line, the server block
 // it sits in, and the process-wide services main.ts built (no globals anywhere else).
 
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Directive, ServerBlock } from '../corefile/types.js';
@@ -8,7 +9,6 @@ import type { Plugin } from './plugin.js';
 import type { Operations } from '../ops/operations.js';
 import type { ReloadSettings } from '../ops/reload-settings.js';
 import type { KubernetesInformerTuning } from '../sources/kubernetes-source.js';
-import { performance } from 'node:perf_hooks';
 
 export interface Clock {
   /** Milliseconds since the epoch. */

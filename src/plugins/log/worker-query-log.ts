@@ -18,6 +18,7 @@
 // the main thread.
 
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Reply } from '../../dns/reply.js';
@@ -27,7 +28,6 @@ import type { QueryLog } from './query-log.js';
 import type { QueryLogWorkerData } from './query-log-worker.js';
 import { bindingsText, QueryLogWriter } from './query-log-writer.js';
 import { BELL, ringMemory, RingWriter, STOP, TAIL, type RingMemory } from './record-ring.js';
-import { performance } from 'node:perf_hooks';
 
 /** How long the query path waits for room before it starts dropping lines. */
 export const STALL_MS = 1000;
@@ -138,19 +138,19 @@ export class WorkerQueryLog implements QueryLog {
       if (this.#started && !this.#stopped && this.#spawning === null) this.#countBusy(timeMs);
       return;
     }
-    const now = timeMs;
-    if (this.#ring.put(req, reply, durationNs, format, now)) {
+    if (this.#ring.put(req, reply, durationNs, format, timeMs)) {
       if (this.#dropping >= 0) this.#endStall();
       return;
     }
-    if (this.#dropping < 0 && this.#waitForRoom() && this.#ring.put(req, reply, durationNs, format, now)) return;
+    if (this.#dropping < 0 && this.#waitForRoom() && this.#ring.put(req, reply, durationNs, format, timeMs)) return;
     if (this.#dropping < 0) this.#dropping = 0;
     this.#dropping++;
     this.dropped++;
   }
 
+  /** Counts a line made on the main thread at `now` (the line's time) in the one-second window. */
   #countBusy(now: number): void {
-    if (now - this.#windowStart >= 1000) {
+    if (now - this.#windowStart >= 1000 || now < this.#windowStart) {
       this.#windowStart = now;
       this.#windowLines = 0;
     }
