@@ -33,21 +33,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns } from './support.js';
+import { median, mixCorefile, QUERY_MIX, ZONE } from './embedded-mix.js';
 
 const run = promisify(execFile);
-const Z = 'clusterset.local';
-
-/** The same mix as BENCH=metrics: ClusterSetIP, headless, per-pod, SRV, AAAA, NXDOMAIN. */
-const MIX = [
-  `service1.provider-ns.svc.${Z} A`,
-  `service1.provider-ns.svc.${Z} A`,
-  `service1.provider-ns.svc.${Z} A`,
-  `web-db.provider-ns.svc.${Z} A`,
-  `web-db-0.cluster-east.web-db.provider-ns.svc.${Z} A`,
-  `_http._tcp.service1.provider-ns.svc.${Z} SRV`,
-  `service1.provider-ns.svc.${Z} AAAA`,
-  `missing.provider-ns.svc.${Z} A`,
-];
 
 interface Variant {
   readonly name: string;
@@ -75,12 +63,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, DENIAL_ERROR], busyWarmUp: true, loggedOfEight: 2 },
   // The same with the log quiet (lines made on the main thread). Valgrind's bursts take two in
   // eight past the worker's threshold, so the rule logs only the NXDOMAIN name: one in eight.
-  { name: 'prom+log-one-name-quiet', directives: (p) => [`prometheus 127.0.0.1:${p}`, `log missing.provider-ns.svc.${Z} {\n    class denial error\n  }`], loggedOfEight: 1 },
+  { name: 'prom+log-one-name-quiet', directives: (p) => [`prometheus 127.0.0.1:${p}`, `log missing.provider-ns.svc.${ZONE} {\n    class denial error\n  }`], loggedOfEight: 1 },
 ];
-
-function corefile(port: number, objects: string, extra: readonly string[]): string {
-  return [`${Z}:${port} {`, '  bind 127.0.0.1', ...extra.map((d) => `  ${d}`), `  multicluster ${Z} {`, `    objects ${objects}`, '    ttl 5', '  }', '}', ''].join('\n');
-}
 
 interface Counts {
   main: number;
@@ -128,11 +112,11 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'csdns-bench-instr-'));
   const objects = fileURLToPath(new URL('../../config/objects.yaml', import.meta.url));
   const file = join(dir, 'queries.txt');
-  writeFileSync(file, Array.from({ length: queries }, (_, i) => MIX[i % MIX.length]).join('\n') + '\n');
+  writeFileSync(file, Array.from({ length: queries }, (_, i) => QUERY_MIX[i % QUERY_MIX.length]).join('\n') + '\n');
   const denials = join(dir, 'denials.txt');
-  writeFileSync(denials, Array.from({ length: queries }, () => MIX[MIX.length - 1]).join('\n') + '\n');
+  writeFileSync(denials, Array.from({ length: queries }, () => QUERY_MIX[QUERY_MIX.length - 1]).join('\n') + '\n');
   const bin = fileURLToPath(new URL('../src/cli/clusterset-dns.js', import.meta.url));
-  console.log(`clusterset-dns metrics/log overhead in instructions (callgrind): embedded default zone, ${MIX.length}-query mix, ${queries} queries counted after ${queries} of warm-up, 20 outstanding; node ${process.version}`);
+  console.log(`clusterset-dns metrics/log overhead in instructions (callgrind): embedded default zone, ${QUERY_MIX.length}-query mix, ${queries} queries counted after ${queries} of warm-up, 20 outstanding; node ${process.version}`);
   console.log('instructions per answered query, user space, by thread; "vs plain" against the median of plain');
 
   const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]));
@@ -141,7 +125,7 @@ export async function main(): Promise<void> {
       const port = await freePort();
       const metricsPort = await freePort();
       const conf = join(dir, `Corefile.${rep}.${samples.get(variant)!.length}.${VARIANTS.indexOf(variant)}`);
-      writeFileSync(conf, corefile(port, objects, variant.directives(metricsPort)));
+      writeFileSync(conf, mixCorefile(port, objects, variant.directives(metricsPort)));
       const base = `cg.${VARIANTS.indexOf(variant)}.${rep}`;
       // The production flags (Dockerfile, npm start); stdout, the query log, goes to /dev/null.
       const child = spawn(
@@ -151,7 +135,7 @@ export async function main(): Promise<void> {
       );
       child.stderr!.on('data', () => undefined);
       try {
-        await waitForDns(port, `service1.provider-ns.svc.${Z}`, 180_000);
+        await waitForDns(port, `service1.provider-ns.svc.${ZONE}`, 180_000);
         // The busy warm-up starts the worker; the mix then warms up the code the count will run.
         if (variant.busyWarmUp === true) await dnsperf({ port, file: denials, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
         await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
@@ -173,11 +157,6 @@ export async function main(): Promise<void> {
   const split = await userShare(objects, bin, dir);
   console.log(`plain without valgrind, saturated: query thread ${split.userUs.toFixed(2)} us user + ${split.systemUs.toFixed(2)} us system per query (${split.qps.toFixed(0)} qps): user share ${(split.share * 100).toFixed(0)}%`);
 
-  const median = (xs: readonly number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
   const per = (s: Sample, k: keyof Counts | 'total'): number =>
     (k === 'total' ? s.counts.main + s.counts.logWorker + s.counts.other : s.counts[k]) / s.answered;
   const plain = samples.get(VARIANTS[0]!)!;
@@ -213,13 +192,13 @@ async function userShare(objects: string, bin: string, dir: string): Promise<{ u
   const useTaskset = await hasCommand('taskset');
   const port = await freePort();
   const conf = join(dir, 'Corefile.native');
-  writeFileSync(conf, corefile(port, objects, []));
+  writeFileSync(conf, mixCorefile(port, objects, []));
   const file = join(dir, 'queries.mix');
-  writeFileSync(file, MIX.join('\n') + '\n');
+  writeFileSync(file, QUERY_MIX.join('\n') + '\n');
   const child = startPinned(0, process.execPath, ['--max-semi-space-size=8', bin, '-conf', conf], useTaskset);
   const ticks = clockTicks();
   try {
-    await waitForDns(port, `service1.provider-ns.svc.${Z}`);
+    await waitForDns(port, `service1.provider-ns.svc.${ZONE}`);
     await dnsperf({ port, file, seconds: 3, core: 1, useTaskset });
     const stat = `/proc/${child.pid}/task/${child.pid}/stat`;
     const users: number[] = [];

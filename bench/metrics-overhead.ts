@@ -23,20 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns, type PerfResult } from './support.js';
-
-const Z = 'clusterset.local';
-
-/** Names of the embedded default: ClusterSetIP, headless, per-pod, SRV, NODATA and NXDOMAIN. */
-const QUERIES = [
-  `service1.provider-ns.svc.${Z} A`,
-  `service1.provider-ns.svc.${Z} A`,
-  `service1.provider-ns.svc.${Z} A`,
-  `web-db.provider-ns.svc.${Z} A`,
-  `web-db-0.cluster-east.web-db.provider-ns.svc.${Z} A`,
-  `_http._tcp.service1.provider-ns.svc.${Z} SRV`,
-  `service1.provider-ns.svc.${Z} AAAA`,
-  `missing.provider-ns.svc.${Z} A`,
-];
+import { median, mixCorefile, QUERY_MIX, ZONE } from './embedded-mix.js';
 
 interface Variant {
   readonly name: string;
@@ -54,10 +41,6 @@ const VARIANTS: readonly Variant[] = [
   { name: 'prom+log-denial-error', directives: (p) => [`prometheus 127.0.0.1:${p}`, 'log . {\n    class denial error\n  }'], workerCore: 1 },
   { name: 'log, one core', directives: () => ['log'] },
 ];
-
-function corefile(port: number, objects: string, extra: readonly string[]): string {
-  return [`${Z}:${port} {`, '  bind 127.0.0.1', ...extra.map((d) => `  ${d}`), `  multicluster ${Z} {`, `    objects ${objects}`, '    ttl 5', '  }', '}', ''].join('\n');
-}
 
 /** CPU time (user + system) a thread (a /proc/PID/task/TID/stat file) has used, in microseconds. */
 function statMicros(path: string, ticksPerSecond: number): number {
@@ -107,12 +90,6 @@ function threadCpu(pid: number, ticksPerSecond: number): ThreadCpu | null {
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One measurement of one configuration in one process and round. */
@@ -137,7 +114,7 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'csdns-bench-metrics-'));
   const objects = fileURLToPath(new URL('../../config/objects.yaml', import.meta.url));
   const queries = join(dir, 'queries.txt');
-  writeFileSync(queries, QUERIES.join('\n') + '\n');
+  writeFileSync(queries, QUERY_MIX.join('\n') + '\n');
   const bin = fileURLToPath(new URL('../src/cli/clusterset-dns.js', import.meta.url));
   const ticks = clockTicks();
 
@@ -148,13 +125,13 @@ export async function main(): Promise<void> {
       const port = await freePort();
       const metricsPort = await freePort();
       const path = join(dir, `Corefile.${k}`);
-      writeFileSync(path, corefile(port, objects, []));
+      writeFileSync(path, mixCorefile(port, objects, []));
       // stdout (the query log) is discarded by startPinned: /dev/null.
       const child = startPinned(0, process.execPath, [bin, '-conf', path], useTaskset);
       servers.push({ port, metricsPort, path, child });
-      await waitForDns(port, `service1.provider-ns.svc.${Z}`);
+      await waitForDns(port, `service1.provider-ns.svc.${ZONE}`);
     }
-    console.log(`clusterset-dns metrics/log overhead: embedded default zone, ${QUERIES.length}-query mix; node ${process.version}`);
+    console.log(`clusterset-dns metrics/log overhead: embedded default zone, ${QUERY_MIX.length}-query mix; node ${process.version}`);
     console.log(`${processes} server processes, each taking every configuration in turn (reload), ${rounds} rounds; servers on core 0, dnsperf on core 1 (taskset ${useTaskset ? 'yes' : 'absent: unpinned'})`);
     console.log(`CPU: us per answered query by thread, at a fixed ${rate} qps for ${seconds}s; qps: at saturation for ${seconds}s. Medians; "vs plain" is the median of paired differences (same process, same round)`);
     for (let round = 0; round < rounds; round++) {
@@ -162,7 +139,7 @@ export async function main(): Promise<void> {
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       for (const [k, s] of servers.entries()) {
         for (const variant of order) {
-          writeFileSync(s.path, corefile(s.port, objects, variant.directives(s.metricsPort)));
+          writeFileSync(s.path, mixCorefile(s.port, objects, variant.directives(s.metricsPort)));
           s.child.kill('SIGUSR1');
           await sleep(500);
           // Warm-up: the new chain's code, and (for `log`) long enough for the log to be busy.
