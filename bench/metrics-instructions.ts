@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns } from './support.js';
+import { clockTicks, dnsperf, threadsOf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns } from './support.js';
 import { median, mixCorefile, QUERY_MIX, ZONE } from './embedded-mix.js';
 
 const run = promisify(execFile);
@@ -89,14 +89,6 @@ function readDump(dir: string, base: string, part: number): Counts {
   return counts;
 }
 
-const hasWorkerThread = (pid: number): boolean => {
-  try {
-    return readdirSync(`/proc/${pid}/task`).some((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === 'WorkerThread');
-  } catch {
-    return false;
-  }
-};
-
 interface Sample {
   readonly counts: Counts;
   readonly answered: number;
@@ -143,7 +135,7 @@ export async function main(): Promise<void> {
         await run('callgrind_control', ['-i', 'on', pid]);
         const measured = await dnsperf({ port, file, passes: 1, core: null, useTaskset: false, outstanding: 20, clients: 1 });
         await run('callgrind_control', ['-d', pid]);
-        const worker = hasWorkerThread(child.pid!);
+        const worker = threadsOf(child.pid!).some((t) => t.comm === 'WorkerThread');
         const counts = readDump(dir, `${base}.${pid}`, 1);
         samples.get(variant)!.push({ counts, answered: measured.completed, worker });
         const per = (n: number): string => (n / measured.completed).toFixed(0);

@@ -18,11 +18,11 @@
 // `other` is V8's and libuv's helper threads.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clockTicks, dnsperf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns, type PerfResult } from './support.js';
+import { clockTicks, dnsperf, threadsOf, freePort, hasCommand, startPinned, stopChild, threadTimes, waitForDns, type PerfResult } from './support.js';
 import { median, mixCorefile, QUERY_MIX, ZONE } from './embedded-mix.js';
 
 interface Variant {
@@ -57,17 +57,6 @@ interface ThreadCpu {
 
 const THREAD_KINDS = ['main', 'logWorker', 'other'] as const;
 
-function threadsOf(pid: number): { tid: number; comm: string }[] {
-  const out: { tid: number; comm: string }[] = [];
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.push({ tid: Number(t), comm: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() });
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
 
 /** CPU time per kind of thread so far, in microseconds; null off Linux. */
 function threadCpu(pid: number, ticksPerSecond: number): ThreadCpu | null {

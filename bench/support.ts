@@ -2,7 +2,7 @@
 // and their parsed figures, waiting for a DNS server to answer.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { promisify } from 'node:util';
 
@@ -130,4 +130,17 @@ export function threadTimes(path: string, ticksPerSecond: number): { userUs: num
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
   return { userUs: (Number(fields[11]) / ticksPerSecond) * 1e6, systemUs: (Number(fields[12]) / ticksPerSecond) * 1e6 };
+}
+
+/** The threads of a process with their names (/proc/PID/task/TID/comm); Node names workers "WorkerThread". */
+export function threadsOf(pid: number): { tid: number; comm: string }[] {
+  const out: { tid: number; comm: string }[] = [];
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.push({ tid: Number(t), comm: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
