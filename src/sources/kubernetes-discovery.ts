@@ -7,22 +7,10 @@ import { getJson, KubeApiError } from '../k8s/api-transport.js';
 import type { Backoff } from '../k8s/backoff.js';
 import type { ApiConnection } from '../k8s/connection.js';
 import type { InformerClock } from '../k8s/informer.js';
+import { chooseMcsVersion, type McsVersion } from '../k8s/mcs-version.js';
 import { MCS_GROUP } from './convert.js';
 
-export type ImportVersion = 'v1alpha1' | 'v1beta1';
-
-/** Preference order: the first one the group serves wins. */
-const PREFERRED: readonly ImportVersion[] = ['v1beta1', 'v1alpha1'];
-
-/** The version to watch, from an APIGroup discovery document; null when it serves neither. */
-export function chooseImportVersion(group: unknown): ImportVersion | null {
-  const versions = (group as { versions?: unknown } | null)?.versions;
-  if (!Array.isArray(versions)) return null;
-  const served = new Set(
-    versions.map((v) => (v as { version?: unknown } | null)?.version).filter((v): v is string => typeof v === 'string'),
-  );
-  return PREFERRED.find((v) => served.has(v)) ?? null;
-}
+export type ImportVersion = McsVersion;
 
 export interface DiscoveryOptions {
   readonly connection: ApiConnection;
@@ -41,7 +29,7 @@ export async function discoverImportVersion(opts: DiscoveryOptions): Promise<Imp
   while (!opts.signal.aborted) {
     let failure: Error;
     try {
-      const version = chooseImportVersion(await getJson(opts.connection, path, opts.signal, opts.requestTimeoutMs));
+      const version = chooseMcsVersion(await getJson(opts.connection, path, opts.signal, opts.requestTimeoutMs));
       if (version !== null) {
         opts.backoff.reset();
         return version;

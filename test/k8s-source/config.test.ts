@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/corefile/types.js';
 import { makeHarness } from '../support/harness.js';
-import { chooseImportVersion } from '../../src/sources/kubernetes-discovery.js';
+import { chooseMcsVersion } from '../../src/k8s/mcs-version.js';
 import { TestCluster } from './fixtures.js';
 
 const cluster = new TestCluster();
@@ -78,7 +78,7 @@ describe('multicluster Kubernetes config errors', () => {
   });
 });
 
-describe('chooseImportVersion (APIGroup discovery document)', () => {
+describe('chooseMcsVersion (APIGroup discovery document)', () => {
   it.each([
     { doc: { versions: [{ version: 'v1alpha1' }] }, want: 'v1alpha1' },
     { doc: { versions: [{ version: 'v1beta1' }, { version: 'v1alpha1' }] }, want: 'v1beta1' },
@@ -87,6 +87,6 @@ describe('chooseImportVersion (APIGroup discovery document)', () => {
     { doc: { versions: 'v1beta1' }, want: null },
     { doc: null, want: null },
   ])('$doc -> $want', ({ doc, want }) => {
-    expect(chooseImportVersion(doc)).toBe(want);
+    expect(chooseMcsVersion(doc)).toBe(want);
   });
 });
