@@ -60,8 +60,7 @@ describe('manifests', () => {
   it('overlays build to the expected objects', () => {
     const server = [
       'ClusterRole/clusterset-dns', 'ClusterRoleBinding/clusterset-dns', 'ConfigMap/clusterset-dns',
-      'CustomResourceDefinition/clusterproperties.about.k8s.io', 'CustomResourceDefinition/serviceexports.multicluster.x-k8s.io',
-      'CustomResourceDefinition/serviceimports.multicluster.x-k8s.io', 'Deployment/clusterset-dns', 'Namespace/clusterset-system',
+      'Deployment/clusterset-dns', 'Namespace/clusterset-system',
       'PodDisruptionBudget/clusterset-dns', 'Service/clusterset-dns', 'ServiceAccount/clusterset-dns',
     ];
     expect(names(serverOnly)).toEqual(server);
