@@ -40,6 +40,10 @@ export type CacheRole =
 export const CORE_V1 = { group: '', version: 'v1' } as const;
 export const DISCOVERY_V1 = { group: 'discovery.k8s.io', version: 'v1' } as const;
 
+/** The roles read through the MCS API, whose version each cluster discovers. */
+export const MCS_ROLES: readonly CacheRole[] = ['serviceExports', 'serviceImports'];
+
+/** The caches of one member cluster; the MCS roles in `mcsApiVersion`. */
 export function cacheSpecs(mcsApiVersion: string): Record<CacheRole, CacheSpec> {
   const mcs = { group: 'multicluster.x-k8s.io', version: mcsApiVersion };
   return {
@@ -58,3 +62,13 @@ export function cacheSpecs(mcsApiVersion: string): Record<CacheRole, CacheSpec> 
     },
   };
 }
+
+/** Stands in for an MCS cache until the cluster's version is known: empty and never synced. */
+export const NOT_YET_DISCOVERED: ResourceCache = {
+  start() {},
+  stop() {},
+  synced: () => false,
+  list: () => [],
+  get: () => undefined,
+  onBatch() {},
+};

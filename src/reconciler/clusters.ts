@@ -1,14 +1,16 @@
 // One member cluster as the controller sees it: its caches, its REST client, its effective cluster
-// id (ClusterProperty `cluster.clusterset.k8s.io` first, else the configured id) and whether its
+// id (ClusterProperty `cluster.clusterset.k8s.io` first, else the configured id), the MCS API
+// version it serves (discovered, v1beta1 preferred, unless the config fixes one) and whether its
 // API answers. Reachability comes from a cheap periodic probe, so that it is known even when no
-// watch event arrives; after `unreachableGracePeriod` without an answer the cluster's exports are
-// withdrawn, and they return with it.
+// watch event arrives; after `unreachableGracePeriod` without an answer the cluster's endpoints
+// are withdrawn (its exports still count), and they return with it.
 
 import type { Logger } from 'pino';
-import { cacheSpecs, type CacheEvent, type CacheFactory, type CacheRole, type ResourceCache } from './caches.js';
+import { cacheSpecs, MCS_ROLES, NOT_YET_DISCOVERED, type CacheEvent, type CacheFactory, type CacheRole, type ResourceCache } from './caches.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ClusterState } from './desired/plan.js';
-import { KubeApiError, type KubeRest } from './kube-rest.js';
+import { chooseMcsVersion, MCS_API_GROUP, type McsVersion } from '../k8s/mcs-version.js';
+import { KubeApiError, statusCodeOf, type KubeRest } from './kube-rest.js';
 import { CLUSTER_ID_PROPERTY, type KubeObject } from './objects.js';
 
 export interface MemberClusterOptions {
@@ -16,7 +18,8 @@ export interface MemberClusterOptions {
   readonly name: string;
   readonly rest: KubeRest;
   readonly cacheFactory: CacheFactory;
-  readonly mcsApiVersion: string;
+  /** Null: discover the version the API server serves. */
+  readonly mcsApiVersion: McsVersion | null;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly unreachableGracePeriodMs: number;
@@ -33,29 +36,38 @@ const OPTIONAL_ROLES: ReadonlySet<CacheRole> = new Set(['clusterProperties']);
 export class MemberCluster {
   readonly name: string;
   readonly rest: KubeRest;
-  readonly caches: Readonly<Record<CacheRole, ResourceCache>>;
+  private cacheByRole: Record<CacheRole, ResourceCache>;
+  private version: McsVersion | null;
   private unreachableSince: number | null = null;
   private lastOk = 0;
   private probeTimer: TimerHandle | null = null;
   private graceTimer: TimerHandle | null = null;
+  private discoveryTimer: TimerHandle | null = null;
+  private discoveryFailures = 0;
   private lastState: ClusterState = 'ready';
   private running = false;
   private probing: Promise<void> | null = null;
+  private discovering: Promise<void> | null = null;
 
   constructor(private readonly opts: MemberClusterOptions) {
     this.name = opts.name;
     this.rest = opts.rest;
-    const specs = cacheSpecs(opts.mcsApiVersion);
+    this.version = opts.mcsApiVersion;
+    const specs = cacheSpecs(this.version ?? 'v1beta1');
     const caches = {} as Record<CacheRole, ResourceCache>;
     for (const role of Object.keys(specs) as CacheRole[]) {
-      const cache = opts.cacheFactory(opts.name, specs[role]);
-      cache.onBatch((events) => {
-        this.lastOk = opts.clock.now();
-        opts.onEvents(this, role, events);
-      });
-      caches[role] = cache;
+      caches[role] = this.version === null && MCS_ROLES.includes(role) ? NOT_YET_DISCOVERED : this.makeCache(role, this.version ?? 'v1beta1');
     }
-    this.caches = caches;
+    this.cacheByRole = caches;
+  }
+
+  get caches(): Readonly<Record<CacheRole, ResourceCache>> {
+    return this.cacheByRole;
+  }
+
+  /** The MCS API version this cluster is read and written in; null until discovered. */
+  mcsApiVersion(): McsVersion | null {
+    return this.version;
   }
 
   /** The MCS cluster id: ClusterProperty first, else the configured id. */
@@ -82,7 +94,8 @@ export class MemberCluster {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await Promise.all(Object.values(this.caches).map((c) => c.start()));
+    await Promise.all(Object.values(this.cacheByRole).map((c) => c.start()));
+    if (this.version === null) this.scheduleDiscovery(0);
     this.scheduleProbe(0);
   }
 
@@ -91,8 +104,53 @@ export class MemberCluster {
     this.running = false;
     this.probeTimer?.cancel();
     this.graceTimer?.cancel();
-    await this.probing;
-    await Promise.all(Object.values(this.caches).map((c) => c.stop()));
+    this.discoveryTimer?.cancel();
+    await Promise.all([this.probing, this.discovering]);
+    await Promise.all(Object.values(this.cacheByRole).map((c) => c.stop()));
+  }
+
+  private makeCache(role: CacheRole, version: McsVersion): ResourceCache {
+    const cache = this.opts.cacheFactory(this.opts.name, cacheSpecs(version)[role]);
+    cache.onBatch((events) => {
+      this.lastOk = this.opts.clock.now();
+      this.opts.onEvents(this, role, events);
+    });
+    return cache;
+  }
+
+  private scheduleDiscovery(ms: number): void {
+    if (!this.running) return;
+    this.discoveryTimer = this.opts.clock.setTimer(() => {
+      this.discovering = this.discover().finally(() => {
+        this.discovering = null;
+      });
+    }, ms);
+  }
+
+  /** Asks the API server which MCS versions it serves; retries with backoff until it answers. */
+  private async discover(): Promise<void> {
+    let failure: string;
+    try {
+      const version = chooseMcsVersion(await this.rest.request('GET', `/apis/${MCS_API_GROUP}`));
+      if (!this.running) return;
+      if (version !== null) {
+        this.version = version;
+        const caches = { ...this.cacheByRole };
+        for (const role of MCS_ROLES) caches[role] = this.makeCache(role, version);
+        this.cacheByRole = caches;
+        this.opts.logger.info({ cluster: this.name, version: `${MCS_API_GROUP}/${version}` }, 'member cluster MCS API version discovered');
+        await Promise.all(MCS_ROLES.map((r) => caches[r].start()));
+        return;
+      }
+      failure = `${MCS_API_GROUP} serves neither v1beta1 nor v1alpha1`;
+    } catch (err) {
+      if (!this.running) return;
+      failure =
+        statusCodeOf(err) === 404 ? `${MCS_API_GROUP} is not served (are the MCS API CRDs installed?)` : err instanceof Error ? err.message : String(err);
+    }
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.discoveryFailures++, 6));
+    this.opts.logger.warn({ cluster: this.name, err: failure, retryInMs: delay }, 'member cluster MCS API discovery failed; retrying');
+    this.scheduleDiscovery(delay);
   }
 
   /** Records the outcome of any request to this cluster (probes and writes). */

@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../corefile/duration.js';
+import type { McsVersion } from '../k8s/mcs-version.js';
 
-export type McsApiVersion = 'v1alpha1' | 'v1beta1';
+export type McsApiVersion = McsVersion;
 
 export interface ClusterConfig {
   /** Used when the cluster has no ClusterProperty `cluster.clusterset.k8s.io`. */
@@ -57,7 +58,8 @@ export interface ReconcilerConfig {
   readonly namespaces: readonly string[];
   readonly unreachableGracePeriodMs: number;
   readonly resyncPeriodMs: number;
-  readonly mcsApiVersion: McsApiVersion;
+  /** Null: discovered per member cluster (v1beta1 when served, else v1alpha1); else this version everywhere. */
+  readonly mcsApiVersion: McsApiVersion | null;
   readonly leaderElection: LeaderElectionConfig;
   readonly listen: { readonly health: ListenAddress | null; readonly metrics: ListenAddress | null };
   readonly retry: RetryConfig;
@@ -283,9 +285,9 @@ export function parseConfigObject(doc: unknown, opts: ParseConfigOptions = {}): 
     return n;
   });
 
-  const mcsApiVersion = str(doc['mcsApiVersion'], 'mcsApiVersion', 'v1alpha1');
-  if (mcsApiVersion !== 'v1alpha1' && mcsApiVersion !== 'v1beta1') {
-    throw new ConfigError('mcsApiVersion', `must be v1alpha1 or v1beta1 (got "${mcsApiVersion}")`);
+  const mcsApiVersion = str(doc['mcsApiVersion'], 'mcsApiVersion', '');
+  if (mcsApiVersion !== '' && mcsApiVersion !== 'v1alpha1' && mcsApiVersion !== 'v1beta1') {
+    throw new ConfigError('mcsApiVersion', `must be v1alpha1 or v1beta1, or left out to discover it per cluster (got "${mcsApiVersion}")`);
   }
 
   const listen = objAt(doc, 'listen', 'listen');
@@ -297,7 +299,7 @@ export function parseConfigObject(doc: unknown, opts: ParseConfigOptions = {}): 
     namespaces: [...new Set(namespaces)],
     unreachableGracePeriodMs: duration(doc['unreachableGracePeriod'], 'unreachableGracePeriod', 60_000, true),
     resyncPeriodMs: duration(doc['resyncPeriod'], 'resyncPeriod', 300_000),
-    mcsApiVersion,
+    mcsApiVersion: mcsApiVersion === '' ? null : mcsApiVersion,
     leaderElection: parseLeaderElection(doc, clusters),
     listen: {
       health: listenAddress(listen['health'], 'listen.health', ':8081'),

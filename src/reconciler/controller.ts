@@ -9,7 +9,7 @@ import type { CacheEvent, CacheFactory, CacheRole } from './caches.js';
 import { rfc3339, type Clock, type TimerHandle } from './clock.js';
 import { MemberCluster } from './clusters.js';
 import type { ReconcilerConfig } from './config.js';
-import { derivedServiceName } from './desired/naming.js';
+import { derivedNameOf } from './desired/naming.js';
 import { planKey, type ClusterObservation, type ClusterState } from './desired/plan.js';
 import { describeWrite, type ResourceKind, type Write } from './desired/writes.js';
 import { statusCodeOf, type KubeRest, type ResourcePath } from './kube-rest.js';
@@ -172,7 +172,7 @@ export class Controller {
     for (let round = 0; round < maxRounds; round++) {
       const plan = planKey(
         { namespace, name, clusters: this.clusters.map((c) => this.observe(c, namespace, name)) },
-        { naming: this.opts.config.derivedService, mcsApiVersion: this.opts.config.mcsApiVersion, now: rfc3339(this.opts.clock.now()) },
+        { naming: this.opts.config.derivedService, now: rfc3339(this.opts.clock.now()) },
       );
       if (plan.writes.size === 0) return total;
       const results = await Promise.allSettled(
@@ -202,8 +202,8 @@ export class Controller {
 
   private effectiveState(c: MemberCluster): ClusterState {
     // A cluster whose caches never filled cannot say what it exports: once the gate opened without
-    // it (startup grace over), treat it as withdrawn rather than as exporting nothing-yet-known.
-    if (!c.synced()) return 'withdrawn';
+    // it (startup grace over), it is unknown, never taken as exporting nothing.
+    if (!c.synced()) return 'unknown';
     return c.state();
   }
 
@@ -214,7 +214,8 @@ export class Controller {
       const mine = this.recent.resolve(overlayKey(c.name, resource, namespace, objName), cached, now);
       return (mine === undefined ? (cached ?? null) : mine) as T | null;
     };
-    const derivedName = derivedServiceName(this.opts.config.derivedService, namespace, name);
+    const serviceImport = get<ServiceImport>('serviceImports', 'serviceimports', name);
+    const derivedName = derivedNameOf(this.opts.config.derivedService, namespace, name, serviceImport);
     const sourceSlices = c.caches.sourceSlices
       .list()
       .filter((s) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_SERVICE_NAME] === name) as EndpointSlice[];
@@ -233,24 +234,29 @@ export class Controller {
       name: c.name,
       clusterId: c.clusterId(),
       state: this.effectiveState(c),
+      mcsApiVersion: c.mcsApiVersion(),
       namespaceExists: c.caches.namespaces.get('', namespace) !== undefined,
       serviceExport: get<ServiceExport>('serviceExports', 'serviceexports', name),
       service: get<Service>('services', 'services', name),
       sourceSlices,
-      serviceImport: get<ServiceImport>('serviceImports', 'serviceimports', name),
+      serviceImport,
       derivedService: get<Service>('services', 'services', derivedName),
       importedSlices: [...imported.values()] as EndpointSlice[],
     };
   }
 
-  private resourcePath(resource: ResourceKind): ResourcePath {
+  private resourcePath(c: MemberCluster, resource: ResourceKind): ResourcePath {
     switch (resource) {
       case 'services':
         return { group: '', version: 'v1', plural: 'services' };
       case 'endpointslices':
         return { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' };
-      default:
-        return { group: MCS_GROUP, version: this.opts.config.mcsApiVersion, plural: resource };
+      default: {
+        // The planner writes only to clusters whose version is known.
+        const version = c.mcsApiVersion();
+        if (version === null) throw new Error(`${c.name}: MCS API version not discovered yet`);
+        return { group: MCS_GROUP, version, plural: resource };
+      }
     }
   }
 
@@ -258,7 +264,7 @@ export class Controller {
     let n = 0;
     for (const w of writes) {
       if (!this.isLeader()) throw new NotLeaderError();
-      const path = this.resourcePath(w.resource);
+      const path = this.resourcePath(c, w.resource);
       const ns = w.op === 'delete' ? w.namespace : (w.object.metadata?.namespace ?? '');
       const objName = w.op === 'delete' ? w.name : (w.object.metadata?.name ?? '');
       const fields = { cluster: c.name, namespace: ns, name: objName, resource: w.resource, op: w.op };

@@ -13,6 +13,8 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGER_NAME = 'clusterset-reconciler';
 export const ANNOTATION_DERIVED_SERVICE = 'multicluster.kubernetes.io/derived-service';
 export const CLUSTER_ID_PROPERTY = 'cluster.clusterset.k8s.io';
+/** When the change behind a slice's endpoints happened (read by DNS programming-latency metrics). */
+export const ANNOTATION_LAST_CHANGE_TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -96,7 +98,7 @@ export interface ServiceImport extends KubeObject {
     sessionAffinityConfig?: unknown;
     [key: string]: unknown;
   };
-  status?: { clusters?: Array<{ cluster: string }>; [key: string]: unknown };
+  status?: { clusters?: Array<{ cluster: string }>; conditions?: Condition[]; [key: string]: unknown };
 }
 
 export interface EndpointConditions {

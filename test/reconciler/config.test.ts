@@ -181,7 +181,7 @@ listen: {health: ":8081", metrics: ":9154"}
     expect(c.derivedService).toEqual({ naming: 'hash' });
     expect(c.namespaces).toEqual([]);
     expect(c.unreachableGracePeriodMs).toBe(60_000);
-    expect(c.mcsApiVersion).toBe('v1alpha1');
+    expect(c.mcsApiVersion).toBeNull(); // discovered per member cluster
     expect(c.leaderElection).toEqual({
       enabled: true,
       cluster: 'cluster2',

@@ -4,7 +4,7 @@ import { aggregate } from '../../src/reconciler/desired/aggregate.js';
 import { desiredImportedSlices, importedSliceFields } from '../../src/reconciler/desired/endpoint-slices.js';
 import { diffOne } from '../../src/reconciler/desired/diff.js';
 import { exportCandidate } from '../../src/reconciler/desired/export-validity.js';
-import { mergeConditions } from '../../src/reconciler/desired/export-status.js';
+import { mergeConditions } from '../../src/reconciler/desired/conditions.js';
 import { base32Hex, derivedServiceName, importedSliceName } from '../../src/reconciler/desired/naming.js';
 import { planKey, type PlanOptions } from '../../src/reconciler/desired/plan.js';
 import { derivedServiceFields } from '../../src/reconciler/desired/derived-service.js';
@@ -12,7 +12,7 @@ import type { Condition, EndpointSlice, Service, ServiceExport, ServiceImport } 
 import { MemoryWorld, type MemoryCluster } from './memory-world.js';
 
 const NS = 'provider-ns';
-const opts: PlanOptions = { naming: { naming: 'hash' }, mcsApiVersion: 'v1alpha1', now: '2026-11-27T00:00:00Z' };
+const opts: PlanOptions = { naming: { naming: 'hash' }, now: '2026-11-27T00:00:00Z' };
 
 function svcExport(name: string, created = '2026-01-01T00:00:00Z'): ServiceExport {
   return { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceExport', metadata: { name, namespace: NS, creationTimestamp: created } };
@@ -43,10 +43,10 @@ function sourceSlice(svc: string, sliceName: string, ips: string[], opts2: { hos
   };
 }
 
-function converge(world: MemoryWorld, name: string, maxRounds = 8): number {
+function converge(world: MemoryWorld, name: string, maxRounds = 8, planOpts: PlanOptions = { ...opts, naming: world.naming }): number {
   let total = 0;
   for (let round = 0; round < maxRounds; round++) {
-    const plan = planKey(world.observe(NS, name), opts);
+    const plan = planKey(world.observe(NS, name), planOpts);
     const n = world.applyAll(plan.writes);
     total += n;
     if (n === 0) return total;
@@ -168,6 +168,15 @@ describe('export validity and aggregation', () => {
       conflicts: { b: 'SessionAffinityConflict' },
     },
     {
+      name: 'session affinity config conflict',
+      input: [
+        c('a', service('s', [http], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10 } } })),
+        c('b', service('s', [http], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 20 } } }), '2026-03-01T00:00:00Z'),
+      ],
+      members: ['a', 'b'],
+      conflicts: { b: 'SessionAffinityConfigConflict' },
+    },
+    {
       name: 'invalid exports do not count',
       input: [c('a', null), c('b', service('s', [http], { type: 'ExternalName' }))],
       none: true,
@@ -191,8 +200,9 @@ describe('export validity and aggregation', () => {
   });
 
   it('types invalid exports', () => {
-    expect(c('a', null).validity).toMatchObject({ valid: false, reason: 'ServiceNotFound' });
-    expect(c('a', service('s', [], { type: 'ExternalName' })).validity).toMatchObject({ valid: false, reason: 'ServiceTypeNotSupported' });
+    // The MCS API's reason names.
+    expect(c('a', null).validity).toMatchObject({ valid: false, reason: 'NoService' });
+    expect(c('a', service('s', [], { type: 'ExternalName' })).validity).toMatchObject({ valid: false, reason: 'InvalidServiceType' });
   });
 });
 
@@ -305,6 +315,7 @@ describe('planKey', () => {
     // Adopted, not taken over: no managed-by label.
     expect(imp.metadata?.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
     expect(imp.status?.clusters).toEqual([{ cluster: 'cluster1' }]);
+    expect(imp.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Ready=True/Ready']);
     expect(derived.metadata?.ownerReferences?.[0]?.uid).toBe(imp.metadata?.uid);
 
     const slices = consumer.list('endpointslices', NS) as EndpointSlice[];
@@ -318,55 +329,188 @@ describe('planKey', () => {
     const exp = provider.get('serviceexports', NS, 'service1') as ServiceExport;
     expect(exp.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`).sort()).toEqual([
       'Conflict=False/NoConflicts',
+      'Ready=True/Exported',
       'Valid=True/Valid',
     ]);
   });
 
-  it('adds Ready for v1beta1', () => {
-    const { world, provider } = walkThrough();
-    const plan = planKey(world.observe(NS, 'service1'), { ...opts, mcsApiVersion: 'v1beta1' });
-    world.applyAll(plan.writes);
-    const exp = provider.get('serviceexports', NS, 'service1') as ServiceExport;
-    expect(exp.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Exported' });
+  it('each cluster in its own MCS API version: new imports and owner references in that version', () => {
+    const { world, provider, consumer } = walkThrough();
+    provider.mcsApiVersion = 'v1beta1';
+    const third = world.add('cluster3');
+    third.namespaces.add(NS);
+    converge(world, 'service1');
+    expect(planKey(world.observe(NS, 'service1'), opts).writes.size).toBe(0);
+    expect(provider.get('serviceimports', NS, 'service1')?.apiVersion).toBe('multicluster.x-k8s.io/v1beta1');
+    expect(third.get('serviceimports', NS, 'service1')?.apiVersion).toBe('multicluster.x-k8s.io/v1alpha1');
+    // The hand-made import keeps the version it was made in.
+    expect(consumer.get('serviceimports', NS, 'service1')?.apiVersion).toBe('multicluster.x-k8s.io/v1alpha1');
+    const derivedOwner = (x: MemoryCluster) =>
+      (x.list('services', NS).find((o) => o.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'clusterset-reconciler') as Service).metadata
+        ?.ownerReferences?.[0]?.apiVersion;
+    expect(derivedOwner(provider)).toBe('multicluster.x-k8s.io/v1beta1');
+    expect(derivedOwner(third)).toBe('multicluster.x-k8s.io/v1alpha1');
+    // Ready in both versions.
+    const ready = (provider.get('serviceexports', NS, 'service1') as ServiceExport).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'True', reason: 'Exported' });
   });
 
-  it('withdraws when the last export goes: our import deleted, hand-made import kept with no clusters and its ips', () => {
+  it('withdraws when the last export goes: our import deleted, hand-made import kept with no clusters, its ips and its derived Service', () => {
     const { world, provider, consumer } = walkThrough();
     converge(world, 'service1');
     const ips = (consumer.get('serviceimports', NS, 'service1') as ServiceImport).spec?.ips;
+    const derivedName = derivedServiceName({ naming: 'hash' }, NS, 'service1');
     provider.remove('serviceexports', NS, 'service1');
     converge(world, 'service1');
     expect(provider.get('serviceimports', NS, 'service1')).toBeNull();
+    expect(provider.get('services', NS, derivedName)).toBeNull();
     const imp = consumer.get('serviceimports', NS, 'service1') as ServiceImport;
     expect(imp.status?.clusters).toEqual([]);
+    expect(imp.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Pending' });
     expect(imp.spec?.ips).toEqual(ips);
+    expect((consumer.get('services', NS, derivedName) as Service).spec?.clusterIPs).toEqual(ips);
     expect(consumer.list('endpointslices', NS)).toEqual([]);
-    expect(consumer.list('services', NS)).toEqual([]);
   });
 
-  it('an invalid export (Service deleted) is withdrawn and marked ServiceNotFound', () => {
+  it('an invalid export (Service deleted) is withdrawn and marked NoService', () => {
     const { world, provider, consumer } = walkThrough();
     converge(world, 'service1');
     provider.remove('services', NS, 'service1');
     converge(world, 'service1');
     const exp = provider.get('serviceexports', NS, 'service1') as ServiceExport;
-    expect(exp.status?.conditions?.find((c) => c.type === 'Valid')).toMatchObject({ status: 'False', reason: 'ServiceNotFound' });
+    expect(exp.status?.conditions?.find((c) => c.type === 'Valid')).toMatchObject({ status: 'False', reason: 'NoService' });
     expect(consumer.list('endpointslices', NS)).toEqual([]);
   });
 
-  it('a withdrawn cluster stops counting; a stale one still counts but gets no writes', () => {
+  it('unreachable is not gone: stale and withdrawn keep the import, its ips and status.clusters; withdrawn drops only the endpoints', () => {
     const { world, provider, consumer } = walkThrough();
+    const third = world.add('cluster3');
+    third.namespaces.add(NS);
     converge(world, 'service1');
+    const before = (x: MemoryCluster) => structuredClone(x.get('serviceimports', NS, 'service1') as ServiceImport);
+    const [consumerImport, thirdImport] = [before(consumer), before(third)];
     provider.state = 'stale';
-    const stale = planKey(world.observe(NS, 'service1'), opts);
-    expect(stale.writes.size).toBe(0);
+    expect(planKey(world.observe(NS, 'service1'), opts).writes.size).toBe(0);
     provider.state = 'withdrawn';
     converge(world, 'service1');
-    expect(consumer.list('endpointslices', NS)).toEqual([]);
-    expect((consumer.get('serviceimports', NS, 'service1') as ServiceImport).status?.clusters).toEqual([]);
+    for (const [x, was] of [
+      [consumer, consumerImport],
+      [third, thirdImport],
+    ] as const) {
+      const now = x.get('serviceimports', NS, 'service1') as ServiceImport;
+      expect(now.spec).toEqual(was.spec);
+      expect(now.metadata?.uid).toBe(was.metadata?.uid);
+      expect(now.status?.clusters).toEqual([{ cluster: 'cluster1' }]);
+      expect(x.list('endpointslices', NS)).toEqual([]);
+      expect(x.list('services', NS)).toHaveLength(1);
+    }
     provider.state = 'ready';
     converge(world, 'service1');
     expect(consumer.list('endpointslices', NS)).toHaveLength(1);
+    expect((consumer.get('serviceimports', NS, 'service1') as ServiceImport).spec?.ips).toEqual(consumerImport.spec?.ips);
+    expect((third.get('serviceimports', NS, 'service1') as ServiceImport).spec?.ips).toEqual(thirdImport.spec?.ips);
+  });
+
+  it('a cluster whose exports are unknown (never synced) withdraws nothing and keeps its place in status.clusters', () => {
+    const { world, provider, consumer } = walkThrough();
+    converge(world, 'service1');
+    const imp = structuredClone(consumer.get('serviceimports', NS, 'service1') as ServiceImport);
+    provider.state = 'unknown';
+    converge(world, 'service1');
+    const now = consumer.get('serviceimports', NS, 'service1') as ServiceImport;
+    expect(now.spec).toEqual(imp.spec);
+    expect(now.status?.clusters).toEqual([{ cluster: 'cluster1' }]);
+    expect(consumer.list('services', NS)).toHaveLength(1);
+  });
+
+  it('spec.ips only ever names an IP a Service holds, through every state of the provider', () => {
+    // Walks: converged -> down -> down past the grace -> back -> export deleted -> re-created, for a
+    // hand-made import (consumer) and a reconciler-made one (cluster3), checking after every pass.
+    const { world, provider, consumer } = walkThrough();
+    const third = world.add('cluster3');
+    third.namespaces.add(NS);
+    const ipsOf = (x: MemoryCluster) => (x.get('serviceimports', NS, 'service1') as ServiceImport | null)?.spec?.ips ?? [];
+    const check = () => {
+      for (const x of [provider, consumer, third]) {
+        const held = new Set(x.list('services', NS).flatMap((o) => (o as Service).spec?.clusterIPs ?? []));
+        for (const ip of ipsOf(x)) expect(held.has(ip), `${x.name}: ${ip} held by a Service`).toBe(true);
+      }
+    };
+    const step = () => {
+      for (let i = 0; i < 8 && world.applyAll(planKey(world.observe(NS, 'service1'), opts).writes) > 0; i++) check();
+      check();
+    };
+    step();
+    const [ipConsumer, ipThird] = [ipsOf(consumer), ipsOf(third)];
+    expect(ipConsumer).toHaveLength(1);
+    expect(ipThird).toHaveLength(1);
+    for (const state of ['stale', 'withdrawn', 'ready'] as const) {
+      provider.state = state;
+      step();
+      expect(ipsOf(consumer)).toEqual(ipConsumer);
+      expect(ipsOf(third)).toEqual(ipThird);
+    }
+    provider.remove('serviceexports', NS, 'service1');
+    step();
+    expect(ipsOf(consumer)).toEqual(ipConsumer);
+    expect(third.get('serviceimports', NS, 'service1')).toBeNull();
+    provider.put('serviceexports', svcExport('service1'));
+    step();
+    // The hand-made import kept its derived Service, so its IP survives the export's deletion.
+    expect(ipsOf(consumer)).toEqual(ipConsumer);
+    expect(ipsOf(third)).toHaveLength(1);
+  });
+
+  it('a derived Service deleted by hand is made again asking for the same IP; spec.ips is empty meanwhile', () => {
+    const { world, consumer } = walkThrough();
+    converge(world, 'service1');
+    const derivedName = derivedServiceName({ naming: 'hash' }, NS, 'service1');
+    const ips = (consumer.get('serviceimports', NS, 'service1') as ServiceImport).spec?.ips;
+    consumer.remove('services', NS, derivedName);
+    const plan = planKey(world.observe(NS, 'service1'), opts);
+    const w = plan.writes.get('cluster2') ?? [];
+    expect(w.map((x) => `${x.op} ${x.resource}`)).toEqual(['update serviceimports', 'create services']);
+    const created = w[1];
+    expect(created?.op === 'create' ? (created.object as Service).spec?.clusterIPs : undefined).toEqual(ips);
+    converge(world, 'service1');
+    expect((consumer.get('serviceimports', NS, 'service1') as ServiceImport).spec?.ips).toEqual(ips);
+  });
+
+  it('honours a derived-service annotation on a hand-made import, never overwrites it', () => {
+    const world = new MemoryWorld({ naming: 'prefix', prefix: 'amcs-' });
+    const provider = world.add('cluster1');
+    const consumer = world.add('cluster2');
+    for (const x of [provider, consumer]) x.namespaces.add(NS);
+    provider.put('services', service('service1', [{ name: 'http', port: 80, protocol: 'TCP' }]));
+    provider.put('serviceexports', svcExport('service1'));
+    consumer.put('serviceimports', {
+      apiVersion: 'multicluster.x-k8s.io/v1beta1',
+      kind: 'ServiceImport',
+      metadata: { name: 'service1', namespace: NS, annotations: { 'multicluster.kubernetes.io/derived-service': 'my-derived' } },
+      spec: { type: 'ClusterSetIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    });
+    converge(world, 'service1');
+    const imp = consumer.get('serviceimports', NS, 'service1') as ServiceImport;
+    expect(imp.metadata?.annotations?.['multicluster.kubernetes.io/derived-service']).toBe('my-derived');
+    expect(imp.spec?.ips).toEqual((consumer.get('services', NS, 'my-derived') as Service).spec?.clusterIPs);
+    expect(consumer.get('services', NS, 'amcs-service1')).toBeNull();
+    // The provider's own import (ours) follows the configured scheme.
+    expect(provider.get('serviceimports', NS, 'service1')?.metadata?.annotations?.['multicluster.kubernetes.io/derived-service']).toBe('amcs-service1');
+    expect(planKey(world.observe(NS, 'service1'), { ...opts, naming: { naming: 'prefix', prefix: 'amcs-' } }).writes.size).toBe(0);
+  });
+
+  it('imported slices carry the newest last-change-trigger-time of their source slices', () => {
+    const { world, provider, consumer } = walkThrough();
+    const src = provider.get('endpointslices', NS, 'service1-abc') as EndpointSlice;
+    provider.put('endpointslices', { ...src, metadata: { ...src.metadata, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-11-27T10:00:00Z' } } });
+    provider.put('endpointslices', {
+      ...sourceSlice('service1', 'service1-def', ['10.0.0.6']),
+      metadata: { ...sourceSlice('service1', 'service1-def', []).metadata, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-11-27T10:00:05Z' } },
+    });
+    converge(world, 'service1');
+    const [slice] = consumer.list('endpointslices', NS) as EndpointSlice[];
+    expect(slice?.metadata?.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']).toBe('2026-11-27T10:00:05Z');
+    expect(planKey(world.observe(NS, 'service1'), opts).writes.size).toBe(0);
   });
 
   it('headless export from two clusters: slices per source cluster, no derived Service, no ips', () => {

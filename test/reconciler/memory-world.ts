@@ -4,9 +4,9 @@
 
 import type { KubeObject, Service } from '../../src/reconciler/objects.js';
 import type { ClusterObservation, ClusterState, KeyObservation } from '../../src/reconciler/desired/plan.js';
-import { derivedServiceName } from '../../src/reconciler/desired/naming.js';
+import { derivedNameOf } from '../../src/reconciler/desired/naming.js';
 import type { Write } from '../../src/reconciler/desired/writes.js';
-import type { DerivedServiceNaming } from '../../src/reconciler/config.js';
+import type { DerivedServiceNaming, McsApiVersion } from '../../src/reconciler/config.js';
 
 type Kind = 'serviceexports' | 'services' | 'endpointslices' | 'serviceimports';
 
@@ -14,6 +14,7 @@ export class MemoryCluster {
   readonly objects = new Map<string, KubeObject>();
   readonly namespaces = new Set<string>();
   state: ClusterState = 'ready';
+  mcsApiVersion: McsApiVersion = 'v1alpha1';
   private nextIp = 1;
   constructor(
     readonly name: string,
@@ -36,6 +37,8 @@ export class MemoryCluster {
     };
     if (kind === 'services') {
       const spec = (stored as Service).spec ?? {};
+      const held = spec.clusterIP !== undefined && [...this.objects].some(([k, o]) => k.startsWith('services/') && k !== this.key(kind, md.namespace ?? '', md.name ?? '') && (o as Service).spec?.clusterIP === spec.clusterIP);
+      if (held) throw new Error(`422 Invalid: ${spec.clusterIP} is already allocated`);
       if (spec.clusterIP === undefined) {
         spec.clusterIP = `10.96.0.${this.nextIp++}`;
         spec.clusterIPs = [spec.clusterIP];
@@ -95,7 +98,7 @@ export class MemoryWorld {
   readonly clusters: MemoryCluster[] = [];
   writes: Array<{ cluster: string; write: Write }> = [];
 
-  constructor(private readonly naming: DerivedServiceNaming = { naming: 'hash' }) {}
+  constructor(readonly naming: DerivedServiceNaming = { naming: 'hash' }) {}
 
   add(name: string, clusterId = name): MemoryCluster {
     const c = new MemoryCluster(name, clusterId, this);
@@ -110,13 +113,15 @@ export class MemoryWorld {
   }
 
   observe(namespace: string, name: string): KeyObservation {
-    const derived = derivedServiceName(this.naming, namespace, name);
     const clusters: ClusterObservation[] = this.clusters.map((c) => {
       const slices = c.list('endpointslices', namespace);
+      const serviceImport = c.get('serviceimports', namespace, name);
+      const derived = derivedNameOf(this.naming, namespace, name, serviceImport);
       return {
         name: c.name,
         clusterId: c.clusterId,
         state: c.state,
+        mcsApiVersion: c.mcsApiVersion,
         namespaceExists: c.namespaces.has(namespace),
         serviceExport: c.get('serviceexports', namespace, name),
         service: c.get('services', namespace, name) as Service | null,
@@ -125,7 +130,7 @@ export class MemoryWorld {
             s.metadata?.labels?.['kubernetes.io/service-name'] === name &&
             s.metadata.labels['endpointslice.kubernetes.io/managed-by'] !== 'clusterset-reconciler',
         ) as never,
-        serviceImport: c.get('serviceimports', namespace, name),
+        serviceImport,
         derivedService: c.get('services', namespace, derived) as Service | null,
         importedSlices: slices.filter(
           (s) =>

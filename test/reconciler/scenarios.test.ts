@@ -114,12 +114,16 @@ describe('deletion', () => {
 
     c1.delete(MCS, 'ServiceExport', NS, 'api');
     await waitFor('our imports deleted', () => c1.find(MCS, 'ServiceImport', NS, 'api') === undefined && c2.find(MCS, 'ServiceImport', NS, 'api') === undefined);
-    await waitFor('slices and derived gone', () => importedSlices(c3, 'api').length === 0 && c3.find('v1', 'Service', NS, derivedServiceName({ naming: 'hash' }, NS, 'api')) === undefined);
+    await waitFor('slices gone', () => importedSlices(c3, 'api').length === 0);
     const kept = await waitFor('hand-made import kept', () => {
       const i = c3.find(MCS, 'ServiceImport', NS, 'api');
       return i !== undefined && clustersOf(i).length === 0 ? i : undefined;
     });
     expect((kept['spec'] as { ips?: string[] }).ips).toEqual(ips);
+    // Its derived Service stays too, so spec.ips names an IP a Service of ours holds.
+    const derived = c3.get('v1', 'Service', NS, derivedServiceName({ naming: 'hash' }, NS, 'api'));
+    expect((derived['spec'] as { clusterIPs: string[] }).clusterIPs).toEqual(ips);
+    expect(cond(kept, 'Ready')).toMatchObject({ status: 'False', reason: 'Pending' });
   });
 
   it('deleting a hand-made import while exported: garbage collection removes its dependents, the reconciler re-creates them', async () => {
@@ -150,6 +154,10 @@ describe('unreachable cluster', () => {
     exportFrom(c2, 'app', '10.2.0.1');
     const app = await h.startApp({ unreachableGracePeriod: '1500ms' });
     await waitFor('both sources imported in cluster3', () => endpointIps(importedSlices(c3, 'app')).length === 2);
+    const importBefore = await waitFor('import with ips', () => {
+      const i = c3.find(MCS, 'ServiceImport', NS, 'app');
+      return ((i?.['spec'] as { ips?: string[] } | undefined)?.ips?.length ?? 0) > 0 ? i : undefined;
+    });
 
     await c1.stop();
     await waitFor('cluster1 seen unreachable', () => app.controller.clusters.find((c) => c.name === 'cluster1')?.state() === 'stale');
@@ -158,9 +166,13 @@ describe('unreachable cluster', () => {
     await waitFor('cluster2 change served while cluster1 is down', () => endpointIps(importedSlices(c3, 'app')).join() === '10.1.0.1,10.2.0.2');
 
     await waitFor('cluster1 endpoints withdrawn after the grace period', () => endpointIps(importedSlices(c3, 'app')).join() === '10.2.0.2', 8_000);
-    expect(clustersOf(c3.get(MCS, 'ServiceImport', NS, 'app'))).toEqual(['cluster2']);
+    // Unreachable is not gone: cluster1's export still counts, only its endpoints went.
+    expect(clustersOf(c3.get(MCS, 'ServiceImport', NS, 'app'))).toEqual(['cluster1', 'cluster2']);
+    expect(c3.get(MCS, 'ServiceImport', NS, 'app')['spec']).toEqual(importBefore['spec']);
 
     await c1.restart();
     await waitFor('cluster1 endpoints restored', () => endpointIps(importedSlices(c3, 'app')).join() === '10.1.0.1,10.2.0.2', 8_000);
+    expect(c3.get(MCS, 'ServiceImport', NS, 'app').metadata.uid).toBe(importBefore.metadata.uid);
+    expect(c3.get(MCS, 'ServiceImport', NS, 'app')['spec']).toEqual(importBefore['spec']);
   });
 });

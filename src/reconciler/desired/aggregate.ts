@@ -7,7 +7,7 @@ import { sameJson } from './diff.js';
 import { byAge, type ExportCandidate } from './export-validity.js';
 import type { CanonicalPort } from './ports.js';
 
-export type ConflictReason = 'TypeConflict' | 'PortConflict' | 'SessionAffinityConflict';
+export type ConflictReason = 'TypeConflict' | 'PortConflict' | 'SessionAffinityConflict' | 'SessionAffinityConfigConflict';
 
 export interface ExportConflict {
   readonly reasons: readonly ConflictReason[];
@@ -46,12 +46,12 @@ export function aggregate(candidates: readonly ExportCandidate[]): AggregateImpo
       continue;
     }
     members.push(c.clusterId);
-    if (
-      winner.type === 'ClusterSetIP' &&
-      (c.sessionAffinity !== winner.sessionAffinity || !sameJson(c.sessionAffinityConfig, winner.sessionAffinityConfig))
-    ) {
+    if (winner.type === 'ClusterSetIP' && c.sessionAffinity !== winner.sessionAffinity) {
       reasons.push('SessionAffinityConflict');
       details.push(`sessionAffinity ${c.sessionAffinity} differs from ${winner.sessionAffinity} (cluster ${winner.clusterId})`);
+    } else if (winner.type === 'ClusterSetIP' && !sameJson(c.sessionAffinityConfig, winner.sessionAffinityConfig)) {
+      reasons.push('SessionAffinityConfigConflict');
+      details.push(`sessionAffinityConfig differs from that of cluster ${winner.clusterId}`);
     }
     for (const p of c.ports) {
       const sameName = ports.find((u) => u.name === p.name);

@@ -16,6 +16,8 @@ export function desiredDerivedService(
   derivedName: string,
   agg: AggregateImport,
   owner: OwnerReference,
+  /** IPs the import named before its derived Service went: asked for again, so that they stay if still free. */
+  previousIPs: readonly string[] = [],
 ): Service {
   const spec: NonNullable<Service['spec']> = {
     type: 'ClusterIP',
@@ -24,6 +26,10 @@ export function desiredDerivedService(
     // since a server may default or narrow it).
     ipFamilyPolicy: 'PreferDualStack',
   };
+  if (previousIPs.length > 0) {
+    spec.clusterIP = previousIPs[0];
+    spec.clusterIPs = [...previousIPs];
+  }
   if (agg.sessionAffinity !== 'None') spec.sessionAffinity = agg.sessionAffinity;
   if (agg.sessionAffinityConfig !== null) spec.sessionAffinityConfig = agg.sessionAffinityConfig;
   return {

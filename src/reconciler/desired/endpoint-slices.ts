@@ -2,7 +2,9 @@
 // endpoints (addresses, conditions, hostname, zone) and ports, split at 100 endpoints per slice as
 // the Kubernetes EndpointSlice controller does, under deterministic names.
 
+import { parseKubeTime } from '../clock.js';
 import {
+  ANNOTATION_LAST_CHANGE_TRIGGER_TIME,
   LABEL_MCS_SERVICE_NAME,
   LABEL_SERVICE_NAME,
   LABEL_SLICE_MANAGED_BY,
@@ -62,6 +64,19 @@ interface Group {
   readonly addressType: string;
   readonly ports: readonly CanonicalPort[];
   readonly endpoints: Endpoint[];
+  /** The latest last-change-trigger-time of the source slices in the group. */
+  triggerTime: string | undefined;
+}
+
+function triggerTimeOf(slice: EndpointSlice): string | undefined {
+  const t = slice.metadata?.annotations?.[ANNOTATION_LAST_CHANGE_TRIGGER_TIME];
+  return t !== undefined && !Number.isNaN(parseKubeTime(t)) ? t : undefined;
+}
+
+function later(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return parseKubeTime(b) > parseKubeTime(a) ? b : a;
 }
 
 export function desiredImportedSlices(inp: SliceInputs): EndpointSlice[] {
@@ -77,9 +92,16 @@ export function desiredImportedSlices(inp: SliceInputs): EndpointSlice[] {
       const key = `${slice.addressType}|${portsKey(ports)}`;
       let group = groups.get(key);
       if (group === undefined) {
-        group = { addressType: slice.addressType, ports: [...ports].sort((a, b) => portsKey([a]).localeCompare(portsKey([b]))), endpoints: [] };
+        group = {
+          addressType: slice.addressType,
+          ports: [...ports].sort((a, b) => portsKey([a]).localeCompare(portsKey([b]))),
+          endpoints: [],
+          triggerTime: undefined,
+        };
         groups.set(key, group);
       }
+      // Carried over so that the importing cluster's DNS can measure programming latency end to end.
+      group.triggerTime = later(group.triggerTime, triggerTimeOf(slice));
       for (const e of slice.endpoints ?? []) {
         const first = e.addresses[0];
         if (first === undefined) continue;
@@ -114,6 +136,7 @@ export function desiredImportedSlices(inp: SliceInputs): EndpointSlice[] {
             name: importedSliceName(inp.importName, source.clusterId, group.addressType, index),
             namespace: inp.namespace,
             labels,
+            ...(group.triggerTime !== undefined ? { annotations: { [ANNOTATION_LAST_CHANGE_TRIGGER_TIME]: group.triggerTime } } : {}),
             ownerReferences: [inp.owner],
           },
           addressType: group.addressType,
@@ -133,14 +156,21 @@ export const importedSliceFields: OwnedFields<EndpointSlice> = {
     addressType: s.addressType,
     endpoints: (s.endpoints ?? []).map(importedEndpoint).sort(compareEndpoints).map(canonicalJson),
     ports: portsKey((s.ports ?? []).map(canonicalPort)),
+    triggerTime: s.metadata?.annotations?.[ANNOTATION_LAST_CHANGE_TRIGGER_TIME] ?? '',
   }),
   merge: (actual, desired) => {
     const labels = { ...(actual.metadata?.labels ?? {}) };
     for (const k of OWNED_LABELS) delete labels[k];
+    const annotations = { ...(actual.metadata?.annotations ?? {}) };
+    delete annotations[ANNOTATION_LAST_CHANGE_TRIGGER_TIME];
+    Object.assign(annotations, desired.metadata?.annotations ?? {});
+    const metadata = { ...actual.metadata };
+    if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+    else delete metadata.annotations;
     return {
       ...actual,
       metadata: {
-        ...actual.metadata,
+        ...metadata,
         labels: { ...labels, ...(desired.metadata?.labels ?? {}) },
         ownerReferences: withImportOwner(actual.metadata?.ownerReferences, desired.metadata?.ownerReferences ?? []),
       },

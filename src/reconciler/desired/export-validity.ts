@@ -4,7 +4,8 @@
 import type { Service, ServiceExport } from '../objects.js';
 import { canonicalPort, type CanonicalPort } from './ports.js';
 
-export type InvalidReason = 'ServiceNotFound' | 'ServiceTypeNotSupported';
+/** The MCS API's reasons for Valid=False. */
+export type InvalidReason = 'NoService' | 'InvalidServiceType';
 
 export interface ExportCandidate {
   readonly clusterId: string;
@@ -28,7 +29,7 @@ export function exportCandidate(clusterId: string, exp: ServiceExport, service: 
   if (service === null) {
     return {
       ...base,
-      validity: { valid: false, reason: 'ServiceNotFound', message: `Service ${name} does not exist in this namespace` },
+      validity: { valid: false, reason: 'NoService', message: `Service ${name} does not exist in this namespace` },
       type: 'ClusterSetIP',
       ports: [],
       sessionAffinity: 'None',
@@ -39,7 +40,7 @@ export function exportCandidate(clusterId: string, exp: ServiceExport, service: 
   if (spec.type === 'ExternalName') {
     return {
       ...base,
-      validity: { valid: false, reason: 'ServiceTypeNotSupported', message: `Service ${name} has type ExternalName, which cannot be exported` },
+      validity: { valid: false, reason: 'InvalidServiceType', message: `Service ${name} has type ExternalName, which cannot be exported` },
       type: 'ClusterSetIP',
       ports: [],
       sessionAffinity: 'None',

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DerivedServiceNaming } from '../config.js';
+import { ANNOTATION_DERIVED_SERVICE } from '../objects.js';
 
 // RFC 4648 "extended hex" alphabet, as Go's base32.HexEncoding.
 const BASE32_HEX = '0123456789abcdefghijklmnopqrstuv';
@@ -50,4 +51,22 @@ export function importedSliceName(
 ): string {
   const name = `${importName}-${clusterId}-${addressType.toLowerCase()}-${index}`;
   return name.length <= 253 ? name : `imported-${shortHash(name, 20)}-${index}`;
+}
+
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The derived Service's name in one importing cluster: the one the ServiceImport's
+ * `multicluster.kubernetes.io/derived-service` annotation names when it holds a valid Service
+ * name (set by a user on a hand-made import, or by us earlier), else the configured scheme's. An
+ * existing import thus keeps its derived Service, and its clusterset IP, when the scheme changes.
+ */
+export function derivedNameOf(
+  naming: DerivedServiceNaming,
+  namespace: string,
+  name: string,
+  serviceImport: { metadata?: { annotations?: Record<string, string> } } | null,
+): string {
+  const named = serviceImport?.metadata?.annotations?.[ANNOTATION_DERIVED_SERVICE];
+  return named !== undefined && DNS_1035_LABEL.test(named) ? named : derivedServiceName(naming, namespace, name);
 }

@@ -1,16 +1,16 @@
 // The ServiceImport as it should be in one importing cluster: created by us (labelled managed) or a
-// hand-made one adopted (its spec corrected, never deleted). spec.ips follows the derived Service's
-// ClusterIPs; until that Service has IPs the current ips are kept.
+// hand-made one adopted (its spec corrected, never deleted). spec.ips is the derived Service's
+// ClusterIPs; status carries the exporting clusters and a Ready condition.
 
 import {
   ANNOTATION_DERIVED_SERVICE,
   LABEL_MANAGED_BY,
   MANAGER_NAME,
-  MCS_GROUP,
   type Service,
   type ServiceImport,
 } from '../objects.js';
 import type { AggregateImport } from './aggregate.js';
+import { conditionsKey, mergeConditions, type ConditionSpec } from './conditions.js';
 import type { OwnedFields } from './diff.js';
 import { canonicalPort, portsKey, wirePort } from './ports.js';
 
@@ -33,13 +33,19 @@ export interface ImportInputs {
   readonly actual: ServiceImport | null;
   /** Null for Headless imports. */
   readonly derivedName: string | null;
+  /** Our derived Service under that name, or null. */
   readonly derived: Service | null;
-  readonly mcsApiVersion: string;
+  /** The apiVersion this cluster serves the import in (for a new one). */
+  readonly apiVersion: string;
 }
 
+/**
+ * spec.ips is exactly the IPs our derived Service holds (none while it is being made), so that it
+ * never names an IP the cluster could hand to an unrelated Service.
+ */
 export function desiredImport(inp: ImportInputs): ServiceImport {
   const { agg, actual } = inp;
-  const ips = agg.type === 'Headless' ? [] : (allocatedIPs(inp.derived) ?? actual?.spec?.ips ?? []);
+  const ips = agg.type === 'Headless' ? [] : (allocatedIPs(inp.derived) ?? []);
   const spec: NonNullable<ServiceImport['spec']> = {
     ...(actual?.spec ?? {}),
     type: agg.type,
@@ -54,7 +60,8 @@ export function desiredImport(inp: ImportInputs): ServiceImport {
 
   const annotations = { ...(actual?.metadata?.annotations ?? {}) };
   if (inp.derivedName !== null) annotations[ANNOTATION_DERIVED_SERVICE] = inp.derivedName;
-  else delete annotations[ANNOTATION_DERIVED_SERVICE];
+  // A Headless import has no derived Service: ours loses the annotation, a hand-made one keeps what its author wrote.
+  else if (actual === null || isManagedByUs(actual)) delete annotations[ANNOTATION_DERIVED_SERVICE];
 
   const metadata: NonNullable<ServiceImport['metadata']> =
     actual === null
@@ -64,7 +71,7 @@ export function desiredImport(inp: ImportInputs): ServiceImport {
   else delete metadata.annotations;
 
   return {
-    apiVersion: actual?.apiVersion ?? `${MCS_GROUP}/${inp.mcsApiVersion}`,
+    apiVersion: actual?.apiVersion ?? inp.apiVersion,
     kind: 'ServiceImport',
     metadata,
     spec,
@@ -72,9 +79,32 @@ export function desiredImport(inp: ImportInputs): ServiceImport {
   };
 }
 
-/** The import with status.clusters as it should be (compared through importStatusFields). */
-export function desiredImportStatus(actual: ServiceImport, members: readonly string[]): ServiceImport {
-  return { ...actual, status: { ...(actual.status ?? {}), clusters: members.map((cluster) => ({ cluster })) } };
+/**
+ * The import's Ready condition (MCS API reasons Ready | Pending): ready once it can be used, that
+ * is when it is Headless or holds its clusterset IPs; pending with no export or no IP yet.
+ */
+export function importReadyCondition(
+  agg: AggregateImport | null,
+  actual: ServiceImport,
+  blocker: string | null,
+): ConditionSpec {
+  if (agg === null) return { type: 'Ready', status: 'False', reason: 'Pending', message: 'no cluster exports this service' };
+  if (agg.type === 'ClusterSetIP' && (actual.spec?.ips ?? []).length === 0) {
+    return { type: 'Ready', status: 'False', reason: 'Pending', message: blocker ?? 'waiting for the derived Service to be allocated a cluster IP' };
+  }
+  return { type: 'Ready', status: 'True', reason: 'Ready', message: `imported from ${agg.members.length} cluster(s)` };
+}
+
+/** The import with status.clusters and its Ready condition as they should be. */
+export function desiredImportStatus(actual: ServiceImport, clusters: readonly string[], ready: ConditionSpec, now: string): ServiceImport {
+  return {
+    ...actual,
+    status: {
+      ...(actual.status ?? {}),
+      clusters: [...clusters].sort().map((cluster) => ({ cluster })),
+      conditions: mergeConditions(actual.status?.conditions ?? [], [ready], now),
+    },
+  };
 }
 
 export const importSpecFields: OwnedFields<ServiceImport> = {
@@ -94,9 +124,12 @@ export const importSpecFields: OwnedFields<ServiceImport> = {
 };
 
 export const importStatusFields: OwnedFields<ServiceImport> = {
-  project: (i) => (i.status?.clusters ?? []).map((c) => c.cluster).sort(),
+  project: (i) => ({
+    clusters: (i.status?.clusters ?? []).map((c) => c.cluster).sort(),
+    conditions: conditionsKey(i.status?.conditions),
+  }),
   merge: (actual, desired) => ({
     ...actual,
-    status: { ...(actual.status ?? {}), clusters: desired.status?.clusters ?? [] },
+    status: { ...(actual.status ?? {}), clusters: desired.status?.clusters ?? [], conditions: desired.status?.conditions ?? [] },
   }),
 };
