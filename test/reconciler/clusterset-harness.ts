@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../fake-apiserver/index.js';
+import { startFakeApiServer, type FakeApiServer, type KubeObject, type MulticlusterVersion } from '../fake-apiserver/index.js';
 import { ReconcilerApp } from '../../src/reconciler/app.js';
 import { parseConfigObject, type ReconcilerConfig } from '../../src/reconciler/config.js';
 
@@ -22,13 +22,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startClusterset(names = ['cluster1', 'cluster2', 'cluster3'], opts: { namespaces?: string[] } = {}): Promise<Harness> {
+export async function startClusterset(
+  names = ['cluster1', 'cluster2', 'cluster3'],
+  opts: { namespaces?: string[]; versions?: Record<string, MulticlusterVersion[]> } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'reconciler-'));
   const servers: Record<string, FakeApiServer> = {};
   const kubeconfigs: Record<string, string> = {};
   const apps: ReconcilerApp[] = [];
   for (const name of names) {
-    const server = await startFakeApiServer({ bookmarkIntervalMs: 200, namespaces: ['default', 'clusterset-system', ...(opts.namespaces ?? [NS])] });
+    const server = await startFakeApiServer({
+      bookmarkIntervalMs: 200,
+      namespaces: ['default', 'clusterset-system', ...(opts.namespaces ?? [NS])],
+      ...(opts.versions?.[name] !== undefined ? { multiclusterVersions: opts.versions[name] } : {}),
+    });
     servers[name] = server;
     kubeconfigs[name] = server.writeKubeconfig(dir, name);
   }

@@ -2,6 +2,7 @@
 // clusterset-dns pointed at the consumer cluster's API, asked with dig over real sockets.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../ops-e2e/live-server.js';
 import { dig } from '../support/dig.js';
 import { makeHarness, type Harness as DnsHarness } from '../support/harness.js';
 import { MCS, NS, podSlice, service, serviceExport, startClusterset, waitFor, type Harness } from './clusterset-harness.js';
@@ -23,7 +24,9 @@ describe('walk-through: export in one cluster, dig in another', () => {
   let h: Harness;
   let dns: DnsHarness;
   let port: number;
+  let metricsPort: number;
   beforeAll(async () => {
+    metricsPort = await freePort();
     h = await startClusterset();
     const provider = h.servers['cluster1']!;
     const second = h.servers['cluster3']!;
@@ -41,7 +44,7 @@ describe('walk-through: export in one cluster, dig in another', () => {
     }
     await h.startApp();
     dns = makeHarness({
-      corefile: `${Z} {\n  multicluster {\n    kubeconfig ${h.kubeconfigs['cluster2']}\n    startup_timeout 10s\n  }\n}\n`,
+      corefile: `${Z} {\n  prometheus 127.0.0.1:${metricsPort}\n  multicluster {\n    kubeconfig ${h.kubeconfigs['cluster2']}\n    startup_timeout 10s\n  }\n}\n`,
       runtime: { kubernetesInformer: { backoff: { initialMs: 50, maxMs: 500 }, idleTimeoutMs: 5000 } },
     });
     port = await dns.serve();
@@ -76,5 +79,24 @@ describe('walk-through: export in one cluster, dig in another', () => {
     const r = await until('withdrawn pod', () => dig(port, [`db-0.cluster3.db.${NS}.svc.${Z}`]), (x) => x.status === 'NXDOMAIN');
     expect(r.status).toBe('NXDOMAIN');
     expect((await dig(port, [`db.${NS}.svc.${Z}`])).answer).toEqual([`db.${NS}.svc.${Z}. 5 IN A 10.244.1.20`]);
+  });
+
+  it("the imported slices carry the provider's last-change-trigger-time, so DNS programming latency is measured end to end (/metrics)", async () => {
+    const metric = 'coredns_kubernetes_dns_programming_duration_seconds_count{service_kind="cluster_ip"}';
+    const count = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(metric));
+      return line === undefined ? 0 : Number(line.slice(metric.length).trim());
+    };
+    await until('first answer', () => dig(port, [`service1.${NS}.svc.${Z}`]), (x) => x.answer.length > 0);
+    const before = await count();
+    const slice = podSlice('service1', 'service1-abcde', [{ ip: '10.244.1.5' }, { ip: '10.244.2.8' }]);
+    slice.metadata.annotations = { 'endpoints.kubernetes.io/last-change-trigger-time': new Date().toISOString() };
+    h.servers['cluster1']!.update(slice);
+    await until('the change observed in the consumer DNS server', count, (n) => n > before);
+    const consumerSlice = h.servers['cluster2']!.list('discovery.k8s.io/v1', 'EndpointSlice', NS).find(
+      (x) => x.metadata.labels?.['multicluster.kubernetes.io/service-name'] === 'service1',
+    );
+    expect(consumerSlice?.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']).toBe(slice.metadata.annotations['endpoints.kubernetes.io/last-change-trigger-time']);
   });
 });
