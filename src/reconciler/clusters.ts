@@ -65,6 +65,12 @@ export class MemberCluster {
     return this.cacheByRole;
   }
 
+  /**
+   * False once a status write showed that this cluster's ServiceImport schema has no
+   * status.conditions (an older CRD prunes them): they are not written there any more.
+   */
+  importConditions = true;
+
   /** The MCS API version this cluster is read and written in; null until discovered. */
   mcsApiVersion(): McsVersion | null {
     return this.version;

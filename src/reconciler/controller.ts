@@ -242,6 +242,7 @@ export class Controller {
       serviceImport,
       derivedService: get<Service>('services', 'services', derivedName),
       importedSlices: [...imported.values()] as EndpointSlice[],
+      importConditions: c.importConditions,
     };
   }
 
@@ -279,6 +280,10 @@ export class Controller {
             break;
           case 'updateStatus':
             result = await c.rest.replaceStatus(path, w.object);
+            if (w.resource === 'serviceimports' && prunedConditions(w.object, result)) {
+              c.importConditions = false;
+              this.log.warn({ cluster: c.name }, 'this cluster\'s ServiceImport CRD has no status.conditions (older than the MCS API\'s current one): the Ready condition is not written there');
+            }
             break;
           case 'delete':
             await c.rest.delete(path, w.namespace, w.name);
@@ -416,6 +421,13 @@ const ROLE_RESOURCE: Partial<Record<CacheRole, ResourceKind>> = {
   services: 'services',
   importedSlices: 'endpointslices',
 };
+
+/** The API server answered a status write without the conditions it was sent: its schema prunes them. */
+function prunedConditions(sent: KubeObject, answer: KubeObject | null): boolean {
+  const had = (sent['status'] as { conditions?: unknown[] } | undefined)?.conditions ?? [];
+  const kept = (answer?.['status'] as { conditions?: unknown[] } | undefined)?.conditions ?? [];
+  return had.length > 0 && kept.length === 0;
+}
 
 function overlayKey(cluster: string, resource: ResourceKind, namespace: string, name: string): string {
   return `${cluster}|${resource}|${namespace}/${name}`;

@@ -499,6 +499,18 @@ describe('planKey', () => {
     expect(planKey(world.observe(NS, 'service1'), { ...opts, naming: { naming: 'prefix', prefix: 'amcs-' } }).writes.size).toBe(0);
   });
 
+  it('a cluster whose ServiceImport CRD prunes status.conditions gets status.clusters only, and then no more writes', () => {
+    const { world, consumer } = walkThrough();
+    converge(world, 'service1');
+    const imp = consumer.get('serviceimports', NS, 'service1') as ServiceImport;
+    // What an older CRD leaves after pruning: no conditions.
+    consumer.put('serviceimports', { ...imp, status: { clusters: imp.status?.clusters ?? [] } });
+    const observed = world.observe(NS, 'service1');
+    const pruning = { ...observed, clusters: observed.clusters.map((c) => (c.name === 'cluster2' ? { ...c, importConditions: false } : c)) };
+    expect(planKey(pruning, opts).writes.get('cluster2')).toBeUndefined();
+    expect(planKey(observed, opts).writes.get('cluster2')?.map((w) => w.op)).toEqual(['updateStatus']);
+  });
+
   it('imported slices carry the newest last-change-trigger-time of their source slices', () => {
     const { world, provider, consumer } = walkThrough();
     const src = provider.get('endpointslices', NS, 'service1-abc') as EndpointSlice;

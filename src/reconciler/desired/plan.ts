@@ -50,6 +50,8 @@ export interface ClusterObservation {
   readonly derivedService: Service | null;
   /** Slices we manage for this import (any source cluster). */
   readonly importedSlices: readonly EndpointSlice[];
+  /** False once this cluster's API server was seen to prune ServiceImport status.conditions (an older CRD). */
+  readonly importConditions?: boolean;
 }
 
 export interface KeyObservation {
@@ -136,7 +138,8 @@ function importWrites(c: ClusterObservation, version: McsApiVersion, ctx: KeyCon
     if (actual !== null && !isManagedByUs(actual)) {
       // A hand-made import stays, and so does its derived Service: spec.ips keeps naming an IP a
       // Service of ours holds, and the same IP serves again when an export returns.
-      w.push(...statusWrites('serviceimports', actual, desiredImportStatus(actual, [], importReadyCondition(null, actual, null), opts.now), importStatusFields));
+      const ready = c.importConditions === false ? null : importReadyCondition(null, actual, null);
+      w.push(...statusWrites('serviceimports', actual, desiredImportStatus(actual, [], ready, opts.now), importStatusFields));
     } else {
       w.push(...diffOne('serviceimports', null, actual, importSpecFields));
       w.push(...diffOne('services', null, derivedOurs, derivedServiceFields));
@@ -166,7 +169,8 @@ function importWrites(c: ClusterObservation, version: McsApiVersion, ctx: KeyCon
     const kept = (actual.status?.clusters ?? []).map((x) => x.cluster).filter((id) => ctx.unknown.has(id));
     const clusters = [...new Set([...agg.members, ...kept])];
     const blocker = foreign ? `Service ${derivedName} exists and is not managed by ${MANAGER_NAME}` : null;
-    w.push(...statusWrites('serviceimports', actual, desiredImportStatus(actual, clusters, importReadyCondition(agg, actual, blocker), opts.now), importStatusFields));
+    const ready = c.importConditions === false ? null : importReadyCondition(agg, actual, blocker);
+    w.push(...statusWrites('serviceimports', actual, desiredImportStatus(actual, clusters, ready, opts.now), importStatusFields));
   }
 
   const owner = importOwnerReference(actual, version);

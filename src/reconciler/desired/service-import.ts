@@ -95,16 +95,15 @@ export function importReadyCondition(
   return { type: 'Ready', status: 'True', reason: 'Ready', message: `imported from ${agg.members.length} cluster(s)` };
 }
 
-/** The import with status.clusters and its Ready condition as they should be. */
-export function desiredImportStatus(actual: ServiceImport, clusters: readonly string[], ready: ConditionSpec, now: string): ServiceImport {
-  return {
-    ...actual,
-    status: {
-      ...(actual.status ?? {}),
-      clusters: [...clusters].sort().map((cluster) => ({ cluster })),
-      conditions: mergeConditions(actual.status?.conditions ?? [], [ready], now),
-    },
-  };
+/**
+ * The import with status.clusters and its Ready condition as they should be. `ready` null leaves
+ * the conditions as they are: for a cluster whose (older) CRD has no status.conditions, where the
+ * API server would prune them and every pass would write them again.
+ */
+export function desiredImportStatus(actual: ServiceImport, clusters: readonly string[], ready: ConditionSpec | null, now: string): ServiceImport {
+  const status: NonNullable<ServiceImport['status']> = { ...(actual.status ?? {}), clusters: [...clusters].sort().map((cluster) => ({ cluster })) };
+  if (ready !== null) status.conditions = mergeConditions(actual.status?.conditions ?? [], [ready], now);
+  return { ...actual, status };
 }
 
 export const importSpecFields: OwnedFields<ServiceImport> = {
@@ -130,6 +129,10 @@ export const importStatusFields: OwnedFields<ServiceImport> = {
   }),
   merge: (actual, desired) => ({
     ...actual,
-    status: { ...(actual.status ?? {}), clusters: desired.status?.clusters ?? [], conditions: desired.status?.conditions ?? [] },
+    status: {
+      ...(actual.status ?? {}),
+      clusters: desired.status?.clusters ?? [],
+      ...(desired.status?.conditions !== undefined ? { conditions: desired.status.conditions } : {}),
+    },
   }),
 };
