@@ -1,8 +1,9 @@
 // A small kustomize build for our manifests: resources (files and directories), patches
 // (strategic merge by kind and name; lists of named items merged by name), namespace,
-// commonLabels (metadata, selectors and pod templates, as kustomize applies them) and images.
-// Any other kustomization field is an error, so a manifest using more than this fails the test
-// rather than being silently misread.
+// commonLabels (metadata, selectors and pod templates, as kustomize applies them), labels (pairs
+// on metadata; selectors and templates only when asked) and images. Any other kustomization field
+// is an error, so a manifest using more than this fails the test rather than being silently
+// misread; where kubectl is installed, a test compares this build with `kubectl kustomize`.
 
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { parseAllDocuments } from 'yaml';
 
 export type Obj = Record<string, unknown>;
 
-const KNOWN = new Set(['apiVersion', 'kind', 'namespace', 'commonLabels', 'resources', 'patches', 'images']);
+const KNOWN = new Set(['apiVersion', 'kind', 'namespace', 'commonLabels', 'labels', 'resources', 'patches', 'images']);
+const KNOWN_LABELS = new Set(['pairs', 'includeSelectors', 'includeTemplates']);
 const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
@@ -65,7 +67,7 @@ export function build(dir: string): Obj[] {
   const k = readYamlDocs(join(dir, 'kustomization.yaml'))[0];
   if (k === undefined) throw new Error(`${dir}: empty kustomization`);
   for (const f of Object.keys(k)) if (!KNOWN.has(f)) throw new Error(`${dir}: unsupported kustomization field '${f}'`);
-  let objs: Obj[] = [];
+  const objs: Obj[] = [];
   for (const r of (k.resources ?? []) as string[]) {
     const path = join(dir, r);
     objs.push(...(statSync(path).isDirectory() ? build(path) : readYamlDocs(path)));
@@ -91,20 +93,11 @@ export function build(dir: string): Obj[] {
       }
     }
   }
-  if (isObj(k.commonLabels)) {
-    const labels = k.commonLabels as Record<string, string>;
-    objs = objs.map((o) => {
-      mergeLabels(meta(o), 'labels', labels);
-      const spec = o.spec;
-      if (!isObj(spec)) return o;
-      if (o.kind === 'Service') mergeLabels(spec, 'selector', labels);
-      if (WORKLOADS.has(String(o.kind)) || o.kind === 'PodDisruptionBudget') {
-        if (!isObj(spec.selector)) spec.selector = {};
-        mergeLabels(spec.selector as Obj, 'matchLabels', labels);
-      }
-      if (WORKLOADS.has(String(o.kind)) && isObj(spec.template)) mergeLabels(meta(spec.template), 'labels', labels);
-      return o;
-    });
+  if (isObj(k.commonLabels)) applyLabels(objs, k.commonLabels as Record<string, string>, true, true);
+  for (const l of (k.labels ?? []) as Obj[]) {
+    for (const f of Object.keys(l)) if (!KNOWN_LABELS.has(f)) throw new Error(`${dir}: unsupported labels field '${f}'`);
+    const selectors = l.includeSelectors === true;
+    applyLabels(objs, (l.pairs ?? {}) as Record<string, string>, selectors, selectors || l.includeTemplates === true);
   }
   for (const img of (k.images ?? []) as Obj[]) {
     for (const c of containersOf(objs)) {
@@ -113,6 +106,43 @@ export function build(dir: string): Obj[] {
     }
   }
   return objs;
+}
+
+/** Labels on every object's metadata; on selectors and pod templates only when asked (commonLabels asks for both). */
+function applyLabels(objs: readonly Obj[], labels: Readonly<Record<string, string>>, selectors: boolean, templates: boolean): void {
+  for (const o of objs) {
+    mergeLabels(meta(o), 'labels', labels);
+    const spec = o.spec;
+    if (!isObj(spec)) continue;
+    if (selectors && o.kind === 'Service') mergeLabels(spec, 'selector', labels);
+    if (selectors && (WORKLOADS.has(String(o.kind)) || o.kind === 'PodDisruptionBudget')) {
+      if (!isObj(spec.selector)) spec.selector = {};
+      mergeLabels(spec.selector as Obj, 'matchLabels', labels);
+    }
+    if (templates && WORKLOADS.has(String(o.kind)) && isObj(spec.template)) mergeLabels(meta(spec.template), 'labels', labels);
+    const pod = podSpecOf(o);
+    if (selectors && pod !== null && o.kind !== 'Pod') for (const sel of podSelectors(pod)) mergeLabels(sel, 'matchLabels', labels);
+  }
+}
+
+/** The label selectors in a pod template that kustomize extends with selector labels: (anti-)affinity
+ * terms and topology spread constraints, only where they already have matchLabels. */
+function podSelectors(pod: Obj): Obj[] {
+  const out: Obj[] = [];
+  const add = (sel: unknown) => {
+    if (isObj(sel) && isObj(sel.matchLabels)) out.push(sel);
+  };
+  const affinity = isObj(pod.affinity) ? pod.affinity : {};
+  for (const kind of ['podAffinity', 'podAntiAffinity']) {
+    const a = affinity[kind];
+    if (!isObj(a)) continue;
+    for (const t of (a.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Obj[]) add(t.labelSelector);
+    for (const t of (a.preferredDuringSchedulingIgnoredDuringExecution ?? []) as Obj[]) {
+      if (isObj(t.podAffinityTerm)) add(t.podAffinityTerm.labelSelector);
+    }
+  }
+  for (const c of (pod.topologySpreadConstraints ?? []) as Obj[]) add(c.labelSelector);
+  return out;
 }
 
 export function podSpecOf(o: Obj): Obj | null {
