@@ -4,6 +4,7 @@
 
 import {
   FieldError,
+  isDnsSubdomain,
   isRawObject,
   namespacedMeta,
   optionalList,
@@ -29,6 +30,10 @@ export const IMPORT_API_VERSIONS: readonly string[] = [`${MCS_GROUP}/v1alpha1`, 
 export const SLICE_API_VERSION = 'discovery.k8s.io/v1';
 export const LABEL_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';
 export const LABEL_SOURCE_CLUSTER = 'multicluster.kubernetes.io/source-cluster';
+export const ABOUT_GROUP = 'about.k8s.io';
+export const CLUSTER_PROPERTY_API_VERSIONS: readonly string[] = [`${ABOUT_GROUP}/v1alpha1`, `${ABOUT_GROUP}/v1beta1`];
+/** The ClusterProperty (KEP-2149, about-api) whose spec.value is the id of the cluster it lives in. */
+export const CLUSTER_ID_PROPERTY = 'cluster.clusterset.k8s.io';
 
 const IMPORT_TYPES: ReadonlySet<string> = new Set<ImportType>(['ClusterSetIP', 'Headless']);
 
@@ -124,6 +129,32 @@ function readSlice(obj: unknown): SliceRecord {
     ports: frozenExact(ports),
     endpoints: frozenExact(endpoints),
   });
+}
+
+/** A ClusterProperty other than the cluster id's is valid but not read. */
+export type ClusterIdConversion = Conversion<string> | { readonly ok: false; readonly ignored: string };
+
+/**
+ * ClusterProperty (`about.k8s.io` v1alpha1 or v1beta1, cluster-scoped): the cluster id, from
+ * `cluster.clusterset.k8s.io`'s spec.value, which must be an RFC 1123 subdomain as KEP-2149 asks
+ * (the `local_cluster` option checks a given id the same way). Other properties are ignored.
+ */
+export function toClusterId(obj: unknown): ClusterIdConversion {
+  try {
+    const raw = requireKind(obj, 'ClusterProperty', CLUSTER_PROPERTY_API_VERSIONS);
+    const metadata = optionalObject(raw, 'metadata', 'metadata');
+    const name = metadata === undefined ? undefined : optionalString(metadata, 'name', 'metadata.name');
+    if (name === undefined || name === '') throw new FieldError('metadata.name', 'missing');
+    if (name !== CLUSTER_ID_PROPERTY) return { ok: false, ignored: `only the ClusterProperty ${CLUSTER_ID_PROPERTY} is read` };
+    const value = optionalString(optionalObject(raw, 'spec', 'spec') ?? {}, 'value', 'spec.value') ?? '';
+    if (!isDnsSubdomain(value)) {
+      throw new FieldError('spec.value', `${show(value)} is not a cluster id (an RFC 1123 subdomain: lower-case letters, digits, '-' and '.', at most 253)`);
+    }
+    return { ok: true, record: value };
+  } catch (err) {
+    if (err instanceof FieldError) return { ok: false, error: err.message };
+    throw err;
+  }
 }
 
 /** Namespace (`v1`): its name, a DNS label. */

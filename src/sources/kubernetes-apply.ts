@@ -1,17 +1,18 @@
-// Converts each ServiceImport, EndpointSlice or Namespace as the informer decodes it, and applies
-// one informer batch of such converted objects to the SnapshotStore. The informer keeps only the
-// object's identity (what its list/watch bookkeeping needs); the converted record is handed to the
-// SnapshotStore once and dropped from the informer's copy, so the raw API objects (managedFields,
-// last-applied annotations and all) are never retained. An object that does not convert is
-// reported and treated as absent, so an update that makes a good object bad removes its old record.
+// Converts each ServiceImport, EndpointSlice, Namespace or ClusterProperty as the informer decodes
+// it, and applies one informer batch of such converted objects to the SnapshotStore. The informer
+// keeps only the object's identity (what its list/watch bookkeeping needs); the converted record is
+// handed to the SnapshotStore once and dropped from the informer's copy, so the raw API objects
+// (managedFields, last-applied annotations and all) are never retained. An object that does not
+// convert is reported and treated as absent, so an update that makes a good object bad removes its
+// old record.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { InformerEvent } from '../k8s/informer.js';
-import { LABEL_SERVICE_NAME, toImportRecord, toNamespaceName, toSliceRecord, type Conversion } from './convert.js';
+import { CLUSTER_ID_PROPERTY, LABEL_SERVICE_NAME, toClusterId, toImportRecord, toNamespaceName, toSliceRecord, type Conversion } from './convert.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import { triggerTimeOf } from './kubernetes-programming-latency.js';
 
-export type WatchedResource = 'serviceimports' | 'endpointslices' | 'namespaces';
+export type WatchedResource = 'serviceimports' | 'endpointslices' | 'namespaces' | 'clusterproperties';
 
 /** An object left out of the served data, and why. */
 export interface SkippedObject {
@@ -19,7 +20,7 @@ export interface SkippedObject {
   readonly namespace: string;
   readonly name: string;
   readonly reason: string;
-  /** 'invalid': broken data; 'ignored': valid but not served (an FQDN slice). */
+  /** 'invalid': broken data; 'ignored': valid but not served (an FQDN slice, another ClusterProperty). */
   readonly severity: 'invalid' | 'ignored';
 }
 
@@ -86,6 +87,21 @@ const RULES: Readonly<Record<WatchedResource, KindRules>> = {
     (store, name) => store.addNamespace(name),
     (store, _namespace, name) => store.deleteNamespace(name),
   ),
+  clusterproperties: {
+    kind: 'ClusterProperty',
+    convert(obj) {
+      const c = toClusterId(obj);
+      if (c.ok) {
+        const id = c.record;
+        return { ok: true, upsert: (store) => store.setLocalCluster(id) };
+      }
+      return 'ignored' in c ? { ok: false, reason: c.ignored, severity: 'ignored' } : { ok: false, reason: c.error, severity: 'invalid' };
+    },
+    // The informer selects the one property by name; another one's removal must not clear the id.
+    remove: (store, _namespace, name) => {
+      if (name === CLUSTER_ID_PROPERTY) store.setLocalCluster(null);
+    },
+  },
 };
 
 function sliceTrigger(obj: KubernetesObject): ConvertedObject['trigger'] {

@@ -1,9 +1,11 @@
 // The Kubernetes API source of the multicluster plugin: three resilient informers (ServiceImports
-// in all namespaces, EndpointSlices carrying the MCS service-name label, Namespaces) feeding one
-// SnapshotStore, one commit per informer batch so equivalent updates publish nothing; objects are
-// converted as they arrive and the informers keep only their identities. It owns when the data
-// counts as synced (all three caches listed once) and as stale (an informer lost the API; the
-// data is kept and served, never flushed), and says both in logs and metrics.
+// in all namespaces, EndpointSlices carrying the MCS service-name label, Namespaces), and when
+// asked a fourth on the ClusterProperty `cluster.clusterset.k8s.io` (the local cluster id), feeding
+// one SnapshotStore, one commit per informer batch so equivalent updates publish nothing; objects
+// are converted as they arrive and the informers keep only their identities. It owns when the data
+// counts as synced (every cache listed once; an API without clusterproperties counts as listed,
+// with no local cluster) and as stale (an informer lost the API; the data is kept and served,
+// never flushed), and says both in logs and metrics.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -11,9 +13,9 @@ import { Backoff, DEFAULT_BACKOFF } from '../k8s/backoff.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApiConnection } from '../k8s/connection.js';
 import { Informer, type InformerClock, type InformerEvent, type InformerOptions, type InformerState, type ResourcePath } from '../k8s/informer.js';
-import { LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
+import { ABOUT_GROUP, CLUSTER_ID_PROPERTY, LABEL_SERVICE_NAME, MCS_GROUP } from './convert.js';
 import { applyBatch, convertOnArrival, type ConvertedObject, type SkippedObject, type WatchedResource } from './kubernetes-apply.js';
-import { discoverImportVersion } from './kubernetes-discovery.js';
+import { abortableSleep, CLUSTER_PROPERTY_VERSION, discoverClusterProperties, discoverImportVersion, type DiscoveryOptions } from './kubernetes-discovery.js';
 import { registerSourceMetrics } from './kubernetes-metrics.js';
 import { programmingLatencyHistogram, serviceKind } from './kubernetes-programming-latency.js';
 import type { ObjectSnapshot, ObjectSource } from './model.js';
@@ -40,6 +42,13 @@ export interface KubernetesSourceOptions {
    * services) cost sync time. Absent: nothing is done.
    */
   readonly trimHeap?: () => boolean;
+  /**
+   * Also watch the ClusterProperty `cluster.clusterset.k8s.io` (about.k8s.io/v1alpha1), whose
+   * spec.value becomes the snapshots' localCluster (`local_cluster` without an id). When the API
+   * does not serve clusterproperties there is no local cluster; discovery looks again every resync
+   * interval (informerOptions.resyncMs, default 10 min), so a CRD installed later is found.
+   */
+  readonly watchClusterProperty?: boolean;
 }
 
 /** Below this many listed objects the list's garbage is too small to be worth a blocking full GC. */
@@ -48,6 +57,7 @@ export const TRIM_MIN_OBJECTS = 1000;
 export const TRIM_EVERY_OBJECTS = 2500;
 
 const RESOURCES: readonly WatchedResource[] = ['serviceimports', 'endpointslices', 'namespaces'];
+const DEFAULT_RESYNC_MS = 600_000;
 
 const systemClock: InformerClock = {
   now: () => Date.now(),
@@ -61,6 +71,8 @@ export class KubernetesSource implements ObjectSource {
   private readonly store: SnapshotStore;
   private readonly logger: Logger;
   private readonly clock: InformerClock;
+  /** The resources whose first list synced() waits for. */
+  private readonly resources: readonly WatchedResource[];
   private readonly informers = new Map<WatchedResource, Informer<ConvertedObject>>();
   private readonly syncedResources = new Set<WatchedResource>();
   /** Resources that lost the API, with the last time it answered for them. */
@@ -68,6 +80,7 @@ export class KubernetesSource implements ObjectSource {
   private readonly discoveryAbort = new AbortController();
   private readonly programmingLatency: ReturnType<typeof programmingLatencyHistogram>;
   private discovering: Promise<void> | null = null;
+  private findingClusterProperty: Promise<void> | null = null;
   private unregisterMetrics: (() => void) | null = null;
   private started = false;
   private stopped = false;
@@ -77,6 +90,7 @@ export class KubernetesSource implements ObjectSource {
   constructor(private readonly options: KubernetesSourceOptions) {
     this.logger = options.logger.child({ source: 'kubernetes', server: options.connection.server.href.replace(/\/+$/, '') });
     this.clock = options.clock ?? systemClock;
+    this.resources = options.watchClusterProperty === true ? [...RESOURCES, 'clusterproperties'] : RESOURCES;
     this.store = new SnapshotStore({
       onListenerError: (err) => this.logger.error({ err }, 'snapshot listener failed'),
     });
@@ -87,9 +101,12 @@ export class KubernetesSource implements ObjectSource {
     return this.store.current();
   }
 
-  /** True once ServiceImports, EndpointSlices and Namespaces have each been listed once. */
+  /**
+   * True once ServiceImports, EndpointSlices and Namespaces (and, when watched, the ClusterProperty,
+   * or discovery found none served) have each been listed once.
+   */
   synced(): boolean {
-    return this.syncedResources.size === RESOURCES.length;
+    return this.syncedResources.size === this.resources.length;
   }
 
   /** True while any informer has lost the API (the last known data is being served). */
@@ -115,10 +132,15 @@ export class KubernetesSource implements ObjectSource {
       objects: () => this.objectCounts(),
     });
     this.run('namespaces', { group: '', version: 'v1', plural: 'namespaces' });
-    this.run('endpointslices', { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, LABEL_SERVICE_NAME);
+    this.run('endpointslices', { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, { labelSelector: LABEL_SERVICE_NAME });
     this.discovering = this.discoverThenWatchImports().catch((err: unknown) =>
       this.logger.error({ err }, 'ServiceImport discovery failed for good'),
     );
+    if (this.resources.includes('clusterproperties')) {
+      this.findingClusterProperty = this.discoverThenWatchClusterProperty().catch((err: unknown) =>
+        this.logger.error({ err }, 'ClusterProperty discovery failed for good'),
+      );
+    }
     return Promise.resolve();
   }
 
@@ -128,33 +150,71 @@ export class KubernetesSource implements ObjectSource {
     this.stopped = true;
     this.discoveryAbort.abort();
     await this.discovering;
+    await this.findingClusterProperty;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     this.unregisterMetrics?.();
     this.unregisterMetrics = null;
   }
 
-  private async discoverThenWatchImports(): Promise<void> {
+  private discoveryOptions(resource: WatchedResource): DiscoveryOptions {
     const tuning = this.options.informerOptions ?? {};
-    const version = await discoverImportVersion({
+    return {
       connection: this.options.connection,
       logger: this.logger,
       clock: this.clock,
       backoff: new Backoff(tuning.backoff ?? DEFAULT_BACKOFF),
       signal: this.discoveryAbort.signal,
       requestTimeoutMs: tuning.requestTimeoutMs ?? 30_000,
-      onFailure: () => this.markStale('serviceimports', this.startedAt),
-    });
+      onFailure: () => this.markStale(resource, this.startedAt),
+    };
+  }
+
+  private async discoverThenWatchImports(): Promise<void> {
+    const version = await discoverImportVersion(this.discoveryOptions('serviceimports'));
     if (version === null || this.stopped) return;
     this.logger.info({ version }, `watching ServiceImports in ${MCS_GROUP}/${version}`);
     this.run('serviceimports', { group: MCS_GROUP, version, plural: 'serviceimports' });
   }
 
+  /**
+   * Watches the one ClusterProperty that names the local cluster, once discovery finds the
+   * resource served. Until then there is no local cluster, which counts as synced (answers are
+   * those without `local_cluster`), and discovery looks again every resync interval.
+   */
+  private async discoverThenWatchClusterProperty(): Promise<void> {
+    const what = `clusterproperties.${ABOUT_GROUP}/${CLUSTER_PROPERTY_VERSION}`;
+    const recheckMs = this.options.informerOptions?.resyncMs ?? DEFAULT_RESYNC_MS;
+    let said = false;
+    for (;;) {
+      const served = await discoverClusterProperties(this.discoveryOptions('clusterproperties'));
+      if (served === null || this.stopped) return;
+      if (served) break;
+      if (!said) {
+        said = true;
+        this.logger.info(
+          { resource: what },
+          `${what} is not served: no local cluster, headless answers list every cluster's endpoints` +
+            (recheckMs > 0 ? `; looking again every ${Math.round(recheckMs / 1000)} s` : ''),
+        );
+        this.onState('clusterproperties', { state: 'synced' });
+      }
+      if (recheckMs <= 0) return;
+      await abortableSleep(this.clock, recheckMs, this.discoveryAbort.signal);
+    }
+    this.logger.info(`watching ClusterProperty ${CLUSTER_ID_PROPERTY} in ${ABOUT_GROUP}/${CLUSTER_PROPERTY_VERSION} for the local cluster id`);
+    this.run(
+      'clusterproperties',
+      { group: ABOUT_GROUP, version: CLUSTER_PROPERTY_VERSION, plural: 'clusterproperties' },
+      { fieldSelector: `metadata.name=${CLUSTER_ID_PROPERTY}` },
+    );
+  }
+
   /** Builds, wires and starts one informer. */
-  private run(resource: WatchedResource, path: ResourcePath, labelSelector?: string): void {
+  private run(resource: WatchedResource, path: ResourcePath, selectors: { labelSelector?: string; fieldSelector?: string } = {}): void {
     const informer = new Informer<ConvertedObject>({
       connection: this.options.connection,
       path,
-      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...selectors,
       logger: this.logger,
       clock: this.clock,
       ...this.options.informerOptions,
@@ -163,9 +223,11 @@ export class KubernetesSource implements ObjectSource {
     });
     this.informers.set(resource, informer);
     informer.onBatch((events) => {
+      const localBefore = this.store.current().localCluster;
       applyBatch(this.store, resource, events, (skipped) => this.reportSkipped(skipped));
       this.store.commit();
       if (resource === 'endpointslices') this.observeProgramming(events);
+      if (resource === 'clusterproperties') this.reportLocalCluster(localBefore);
     });
     informer.onState((state) => this.onState(resource, state));
     void informer.start();
@@ -194,7 +256,15 @@ export class KubernetesSource implements ObjectSource {
       case 'error':
         return;
       case 'synced':
-        if (!this.syncedResources.has(resource) && this.syncedResources.size === RESOURCES.length - 1) {
+        // The informer's first list (it says 'synced' once); before it existed, discovery may have
+        // marked the resource synced as not served. Said once: later changes are reported as
+        // they come (reportLocalCluster).
+        if (resource === 'clusterproperties' && this.informers.has(resource)) {
+          if (this.store.current().localCluster === null) {
+            this.logger.info(`ClusterProperty ${CLUSTER_ID_PROPERTY} not found: no local cluster, headless answers list every cluster's endpoints`);
+          }
+        }
+        if (!this.syncedResources.has(resource) && this.syncedResources.size === this.resources.length - 1) {
           // The last cache's first list is in: trim while synced() still says false.
           this.trimHeapAfterFirstSync();
         }
@@ -203,7 +273,7 @@ export class KubernetesSource implements ObjectSource {
         if (this.synced()) {
           this.logger.info(
             { ms: this.clock.now() - this.startedAt, version: this.store.current().version },
-            `multicluster caches synced: ${RESOURCES.join(', ')}`,
+            `multicluster caches synced: ${this.resources.join(', ')}`,
           );
         }
         this.markFresh(resource);
@@ -269,6 +339,20 @@ export class KubernetesSource implements ObjectSource {
       { resource, staleForMs: this.clock.now() - since },
       'kubernetes API reachable again: data is current',
     );
+  }
+
+  /** Says in the log when a batch of the ClusterProperty informer changed the local cluster id. */
+  private reportLocalCluster(before: string | null): void {
+    const now = this.store.current().localCluster;
+    if (now === before) return;
+    if (now === null) {
+      this.logger.info(
+        { was: before },
+        `no local cluster any more (ClusterProperty ${CLUSTER_ID_PROPERTY} deleted or not valid): headless answers list every cluster's endpoints`,
+      );
+    } else {
+      this.logger.info({ localCluster: now, was: before }, `local cluster is ${now} (ClusterProperty ${CLUSTER_ID_PROPERTY})`);
+    }
   }
 
   private reportSkipped(s: SkippedObject): void {

@@ -60,8 +60,17 @@ export interface ObjectSnapshot {
   readonly imports: ReadonlyMap<ServiceKey, ImportRecord>;
   /** Slices grouped by the service they belong to (namespace/serviceName). */
   readonly slices: ReadonlyMap<ServiceKey, readonly SliceRecord[]>;
-  /** Service keys whose import or slices changed since the previous version (all keys on the first). */
+  /**
+   * Service keys whose import or slices changed since the previous version (all keys on the first).
+   * A change of localCluster alone lists none: no record changed, and only the consumer knows
+   * which of its answers depend on it.
+   */
   readonly changed: ReadonlySet<ServiceKey> | 'all';
+  /**
+   * The id of the cluster the source stands for, from its ClusterProperty `cluster.clusterset.k8s.io`
+   * (the objects file's, or the API's when the source was asked to watch it); null when there is none.
+   */
+  readonly localCluster: string | null;
 }
 
 export interface ObjectSource {

@@ -56,6 +56,11 @@ export function isDnsLabel(value: string): boolean {
   return DNS_LABEL.test(value);
 }
 
+/** RFC 1123 subdomain, as Kubernetes validates object names: DNS labels joined by '.', at most 253. */
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && value.split('.').every(isDnsLabel);
+}
+
 /** Checks that a name can be one label of a DNS name (it becomes part of the names we serve). */
 export function requireDnsLabel(value: string, path: string): string {
   if (!isDnsLabel(value)) {

@@ -1,8 +1,9 @@
 // Sorting the raw objects of an objects file into records for the store, and saying what was
 // left out and why. The file stands for a whole cluster, so a namespace exists when a Namespace
-// object names it or any object in the file lives in it.
+// object names it or any object in the file lives in it, and its ClusterProperty
+// `cluster.clusterset.k8s.io` names the local cluster as the API's would.
 
-import { toImportRecord, toNamespaceName, toSliceRecord } from './convert.js';
+import { toClusterId, toImportRecord, toNamespaceName, toSliceRecord } from './convert.js';
 import { isDnsLabel, isRawObject, type RawObject } from './object-fields.js';
 import type { ImportRecord, SliceRecord } from './model.js';
 import type { ParsedObject } from './objects-file-parse.js';
@@ -28,6 +29,7 @@ export interface CollectedObjects extends StoreContents {
   readonly imports: readonly ImportRecord[];
   readonly slices: readonly SliceRecord[];
   readonly namespaces: readonly string[];
+  readonly localCluster: string | null;
   readonly problems: readonly ObjectProblem[];
 }
 
@@ -35,6 +37,7 @@ export function collectObjects(objects: readonly ParsedObject[]): CollectedObjec
   const imports = new Map<string, ImportRecord>();
   const slices = new Map<string, SliceRecord>();
   const namespaces = new Set<string>();
+  let localCluster: string | null = null;
   const problems: ObjectProblem[] = [];
 
   for (const parsed of objects) {
@@ -72,6 +75,15 @@ export function collectObjects(objects: readonly ParsedObject[]): CollectedObjec
         else problem('invalid', result.error);
         break;
       }
+      case 'ClusterProperty': {
+        const result = toClusterId(parsed.object);
+        if (result.ok) {
+          if (localCluster !== null) problem('duplicate', 'an earlier ClusterProperty of this name is replaced by this one');
+          localCluster = result.record;
+        } else if ('error' in result) problem('invalid', result.error);
+        else problem('skipped', result.ignored);
+        break;
+      }
       case '':
         problem('invalid', raw === undefined ? 'not an object' : 'kind: missing');
         break;
@@ -83,6 +95,7 @@ export function collectObjects(objects: readonly ParsedObject[]): CollectedObjec
     imports: [...imports.values()],
     slices: [...slices.values()],
     namespaces: [...namespaces],
+    localCluster,
     problems,
   };
 }

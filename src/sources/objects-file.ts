@@ -1,5 +1,5 @@
-// The objects-file source: a YAML file of ServiceImport, EndpointSlice and Namespace objects,
-// served as if it were the cluster. The file is watched; every content change is applied as one
+// The objects-file source: a YAML file of ServiceImport, EndpointSlice, Namespace and
+// ClusterProperty objects, served as if it were the cluster. The file is watched; every content change is applied as one
 // replaceAll + commit (one atomic snapshot), bad objects are logged and left out, and a file that
 // stops parsing keeps the last good data.
 
@@ -164,6 +164,7 @@ export class ObjectsFileSource implements ObjectSource {
         imports: collected.imports.length,
         slices: collected.slices.length,
         namespaces: collected.namespaces.length,
+        localCluster: collected.localCluster,
         skipped: collected.problems.filter((p) => p.severity !== 'duplicate').length,
         version: this.store.current().version,
         ms: Math.round((this.clock.monotonic() - started) * 10) / 10,

@@ -1,5 +1,5 @@
-// The working set of records a source has seen, and the immutable ObjectSnapshots published from
-// it. Sources apply changes (one at a time, or a whole relist/file reload through replaceAll) and
+// The working set of records a source has seen (imports, slices, namespaces and the local cluster
+// id), and the immutable ObjectSnapshots published from it. Sources apply changes (one at a time, or a whole relist/file reload through replaceAll) and
 // then commit(); a snapshot is published only when the data really differs from the last one, and
 // it shares every import and per-service slice array that did not change.
 
@@ -18,6 +18,8 @@ export interface StoreContents {
   readonly imports: Iterable<ImportRecord>;
   readonly slices: Iterable<SliceRecord>;
   readonly namespaces: Iterable<string>;
+  /** The local cluster id the contents name (absent: none). */
+  readonly localCluster?: string | null;
 }
 
 export type SnapshotListener = (snapshot: ObjectSnapshot) => void;
@@ -33,6 +35,7 @@ const EMPTY_SNAPSHOT: ObjectSnapshot = Object.freeze({
   imports: BucketedMap.empty<ImportRecord>(),
   slices: BucketedMap.empty<readonly SliceRecord[]>(),
   changed: 'all',
+  localCluster: null,
 });
 
 export class SnapshotStore {
@@ -49,6 +52,7 @@ export class SnapshotStore {
   /** Services touched since the last commit (the commit checks whether they really changed). */
   private readonly dirty = new Set<ServiceKey>();
   private namespacesDirty = false;
+  private localCluster: string | null = null;
   private readonly listeners = new Set<SnapshotListener>();
 
   constructor(private readonly options: SnapshotStoreOptions = {}) {}
@@ -118,6 +122,11 @@ export class SnapshotStore {
     if (this.namespaces.delete(name)) this.namespacesDirty = true;
   }
 
+  /** Sets (or, with null, clears) the local cluster id; a snapshot is published when it differs. */
+  setLocalCluster(id: string | null): void {
+    this.localCluster = id;
+  }
+
   /**
    * Makes the working set exactly `contents`, through the same upserts and deletes as single
    * changes, so only what differs is marked. Later duplicates (same key) win.
@@ -142,13 +151,15 @@ export class SnapshotStore {
       this.namespaces = namespaces;
       this.namespacesDirty = true;
     }
+    this.localCluster = contents.localCluster ?? null;
   }
 
   /**
    * Publishes a new snapshot if the working set differs from the current one, and returns it;
    * returns null (publishing nothing) when it does not. `changed` lists the services whose import
    * or slices differ; it is 'all' when the set of namespaces changed, since a namespace's
-   * existence decides the answers for every name under it.
+   * existence decides the answers for every name under it. A change of the local cluster id
+   * alone publishes a snapshot that lists no service.
    */
   commit(): ObjectSnapshot | null {
     const previous = this.published;
@@ -166,7 +177,8 @@ export class SnapshotStore {
     this.dirty.clear();
     const namespacesChanged = this.namespacesDirty && !setsEqual(this.namespaces, previous.namespaces);
     this.namespacesDirty = false;
-    if (changedImports.size === 0 && changedSlices.size === 0 && !namespacesChanged) return null;
+    const localClusterChanged = this.localCluster !== previous.localCluster;
+    if (changedImports.size === 0 && changedSlices.size === 0 && !namespacesChanged && !localClusterChanged) return null;
 
     const snapshot: ObjectSnapshot = Object.freeze({
       version: previous.version + 1,
@@ -174,6 +186,7 @@ export class SnapshotStore {
       imports: withChanges(previous.imports, changedImports),
       slices: withChanges(previous.slices, changedSlices),
       changed: namespacesChanged ? 'all' : new Set([...changedImports.keys(), ...changedSlices.keys()]),
+      localCluster: this.localCluster,
     });
     this.published = snapshot;
     this.notify(snapshot);

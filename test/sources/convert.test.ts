@@ -1,8 +1,9 @@
 // Conversion of raw objects into records: tables of good objects (with the record expected) and
-// bad ones (with the message expected), for each kind and API version.
+// bad ones (with the message expected), for each kind and API version (ClusterProperty: the
+// local cluster id).
 
 import { describe, expect, it } from 'vitest';
-import { toImportRecord, toNamespaceName, toSliceRecord } from '../../src/sources/convert.js';
+import { toClusterId, toImportRecord, toNamespaceName, toSliceRecord } from '../../src/sources/convert.js';
 import type { ImportRecord, SliceRecord } from '../../src/sources/model.js';
 
 const V1A1 = 'multicluster.x-k8s.io/v1alpha1';
@@ -270,5 +271,28 @@ describe('toNamespaceName', () => {
     [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } }, { ok: false, error: "kind: 'Pod' is not Namespace" }],
   ])('%j', (obj, expected) => {
     expect(toNamespaceName(obj)).toEqual(expected);
+  });
+});
+
+describe('toClusterId', () => {
+  const property = (value: unknown, name = 'cluster.clusterset.k8s.io', apiVersion = 'about.k8s.io/v1alpha1'): unknown => ({
+    apiVersion,
+    kind: 'ClusterProperty',
+    metadata: { name },
+    spec: { value },
+  });
+  it.each([
+    ['v1alpha1', property('east'), { ok: true, record: 'east' }],
+    ['v1beta1', property('east', 'cluster.clusterset.k8s.io', 'about.k8s.io/v1beta1'), { ok: true, record: 'east' }],
+    ['a subdomain', property('cluster-1.eu-west'), { ok: true, record: 'cluster-1.eu-west' }],
+    ['another property is not read', property('my-set', 'clusterset.k8s.io'), { ok: false, ignored: 'only the ClusterProperty cluster.clusterset.k8s.io is read' }],
+    ['upper case', property('East'), { ok: false, error: expect.stringContaining("spec.value: 'East' is not a cluster id (an RFC 1123 subdomain") }],
+    ['empty', property(''), { ok: false, error: expect.stringContaining("spec.value: '' is not a cluster id") }],
+    ['missing spec', { apiVersion: 'about.k8s.io/v1alpha1', kind: 'ClusterProperty', metadata: { name: 'cluster.clusterset.k8s.io' } }, { ok: false, error: expect.stringContaining("spec.value: '' is not a cluster id") }],
+    ['not a string', property(7), { ok: false, error: 'spec.value: 7 is not a string' }],
+    ['no name', { apiVersion: 'about.k8s.io/v1alpha1', kind: 'ClusterProperty', spec: { value: 'east' } }, { ok: false, error: 'metadata.name: missing' }],
+    ['another group', property('east', 'cluster.clusterset.k8s.io', 'about.example/v1'), { ok: false, error: expect.stringContaining("apiVersion: 'about.example/v1' is not supported") }],
+  ])('%s', (_what, obj, expected) => {
+    expect(toClusterId(obj)).toEqual(expected);
   });
 });

@@ -171,6 +171,31 @@ describe('ObjectsFileSource', () => {
     expect(warnings[2]?.msg).toContain('not an object');
   });
 
+  it('reads the local cluster id from the ClusterProperty cluster.clusterset.k8s.io; other properties and bad values are reported', async () => {
+    const path = join(dir, 'objects.yaml');
+    const property = (name: string, value: string): string =>
+      `apiVersion: about.k8s.io/v1alpha1\nkind: ClusterProperty\nmetadata:\n  name: ${name}\nspec:\n  value: ${value}\n`;
+    await writeFile(path, docs(IMPORT('web', '10.0.0.1'), property('clusterset.k8s.io', 'my-set'), property('cluster.clusterset.k8s.io', 'east')));
+    const s = source(path);
+    await s.start();
+    expect(s.current().localCluster).toBe('east');
+    // Cluster-scoped: it makes no namespace exist.
+    expect([...s.current().namespaces]).toEqual(['provider-ns']);
+    const other = logs.find((l) => l['name'] === 'clusterset.k8s.io');
+    expect(other?.msg).toContain('not served: only the ClusterProperty cluster.clusterset.k8s.io is read');
+    const published: ObjectSnapshot[] = [];
+    s.subscribe((snap) => published.push(snap));
+
+    await writeFile(path, docs(IMPORT('web', '10.0.0.1'), property('cluster.clusterset.k8s.io', 'west')));
+    await waitFor('the new id', () => s.current().localCluster === 'west');
+    expect(published.at(-1)?.changed).toEqual(new Set());
+
+    await writeFile(path, docs(IMPORT('web', '10.0.0.1'), property('cluster.clusterset.k8s.io', 'West_1')));
+    await waitFor('the bad id dropped', () => s.current().localCluster === null);
+    const bad = logs.find((l) => l.level === WARN && l['kind'] === 'ClusterProperty');
+    expect(bad?.msg).toContain("ClusterProperty 'cluster.clusterset.k8s.io' skipped: spec.value: 'West_1' is not a cluster id");
+  });
+
   it('reports the line where a bad object starts', async () => {
     const path = join(dir, 'objects.yaml');
     await writeFile(path, docs(IMPORT('web', '10.0.0.1'), IMPORT('bad', 'nope')));

@@ -1,5 +1,5 @@
-// SnapshotStore: what publishes a snapshot and what does not, the changed keys, and the sharing of
-// unchanged data between snapshots.
+// SnapshotStore: what publishes a snapshot and what does not, the changed keys, the local cluster
+// id, and the sharing of unchanged data between snapshots.
 
 import { describe, expect, it } from 'vitest';
 import type { ImportRecord, ObjectSnapshot, SliceRecord } from '../../src/sources/model.js';
@@ -201,6 +201,32 @@ describe('SnapshotStore', () => {
       namespaces: ['ns1'],
     });
     expect(store.commit()).toBeNull();
+  });
+
+  it('the local cluster id: a change alone publishes a snapshot listing no service; replaceAll sets or clears it', () => {
+    const store = new SnapshotStore();
+    store.upsertImport(imp('ns1', 'a'));
+    const v1 = store.commit();
+    expect(v1?.localCluster).toBeNull();
+    store.setLocalCluster('east');
+    const v2 = store.commit();
+    expect(v2?.version).toBe(2);
+    expect(v2?.localCluster).toBe('east');
+    expect(changedKeys(v2)).toEqual([]);
+    expect(v2?.imports).toBe(v1?.imports);
+    store.setLocalCluster('east');
+    expect(store.commit()).toBeNull();
+    // The same contents with the same id publish nothing; without one, the id is cleared.
+    store.replaceAll({ imports: [imp('ns1', 'a')], slices: [], namespaces: [], localCluster: 'east' });
+    expect(store.commit()).toBeNull();
+    store.replaceAll({ imports: [imp('ns1', 'a')], slices: [], namespaces: [] });
+    expect(store.commit()?.localCluster).toBeNull();
+    // It rides along with other changes.
+    store.setLocalCluster('west');
+    store.upsertImport(imp('ns1', 'b'));
+    const v4 = store.commit();
+    expect(v4?.localCluster).toBe('west');
+    expect(changedKeys(v4)).toEqual(['ns1/b']);
   });
 
   it('a listener that throws does not stop the others; onListenerError receives it', () => {

@@ -46,9 +46,17 @@ export class MulticlusterPlugin implements Plugin {
     const view = buildZoneView(this.#view, snap, {
       noEndpoints: this.options.noEndpoints,
       reverse: this.options.zones.some((z) => z.endsWith('.arpa.')),
+      localCluster: this.#localCluster(snap),
     });
     this.#view = view;
     return new ZoneState(view, this.#settings, (this.#serialBase + view.version) >>> 0, this.#encoded);
+  }
+
+  /** The local cluster id for this snapshot: given in the Corefile, read by the source, or none. */
+  #localCluster(snap: ObjectSnapshot): string | null {
+    const option = this.options.localCluster;
+    if (option === null) return null;
+    return option.kind === 'given' ? option.id : snap.localCluster;
   }
 
   /** The current state; tests and the benchmark read it. */

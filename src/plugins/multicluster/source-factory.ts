@@ -31,6 +31,7 @@ export function createObjectSource(options: MulticlusterOptions, d: Directive, d
         logger: deps.logger,
         metrics: deps.runtime.metrics,
         trimHeap: heapTrimmer(),
+        watchClusterProperty: options.localCluster?.kind === 'cluster-property',
         ...(deps.runtime.kubernetesInformer !== undefined ? { informerOptions: deps.runtime.kubernetesInformer } : {}),
       });
   }

@@ -1,6 +1,7 @@
 // Record synthesis for the clusterset zone: a pure function of a ZoneView and a question.
 // No I/O, no clock, no logger: (view, zone, name, type) -> answer | NODATA | NXDOMAIN.
-// The rules are ../shared/spec/dns-behaviour.md's; the handler adds SOA, rcodes and the wire.
+// The rules are the spec's dns-behaviour.md, plus `local_cluster`'s local-cluster-first for
+// headless answers (the ServiceView carries the cluster); the handler adds SOA, rcodes and the wire.
 
 import { QType } from '../../dns/constants.js';
 import type { RR } from '../../dns/wire/rr.js';
@@ -77,6 +78,18 @@ interface SrvTarget {
   readonly addrs: readonly { address: string; family: 4 | 6 }[];
 }
 
+/**
+ * Local cluster first: the items of `cluster` when there are any, else all of them. Applied to
+ * the records of one answer (a headless service's addresses of the asked family, its SRV targets
+ * for the asked ports), so the preference never empties an answer that has records: a client
+ * that can use only what it asked for still gets every cluster's when its own has none.
+ */
+function preferCluster<T extends { readonly clusterId: string }>(items: readonly T[], cluster: string | null): readonly T[] {
+  if (cluster === null) return items;
+  const local = items.filter((x) => x.clusterId === cluster);
+  return local.length > 0 ? local : items;
+}
+
 function srvAnswer(owner: string, ttl: number, targets: readonly SrvTarget[]): { answer: RR[]; additional: RR[] } {
   const unique = new Map<string, SrvTarget>();
   for (const t of targets) {
@@ -103,8 +116,11 @@ function matchesPort(p: PortRecord, portLabel: string | null, protoLabel: string
   return true;
 }
 
-/** SRV targets of a service, restricted to ports matching `_port._proto` when given. */
-function serviceSrvTargets(sv: ServiceView, zone: string, portLabel: string | null, protoLabel: string | null): SrvTarget[] {
+/**
+ * SRV targets of a service, restricted to ports matching `_port._proto` when given; a headless
+ * service's are the local cluster's when it has any for those ports.
+ */
+function serviceSrvTargets(sv: ServiceView, zone: string, portLabel: string | null, protoLabel: string | null): readonly SrvTarget[] {
   const svcName = `${sv.imp.name}.${sv.imp.namespace}.svc.${zone}`;
   if (sv.imp.type === 'ClusterSetIP') {
     const addrs = sv.imp.ips.map((ip) => ({ address: ip, family: familyOf(ip) }));
@@ -112,13 +128,15 @@ function serviceSrvTargets(sv: ServiceView, zone: string, portLabel: string | nu
       .filter((p) => matchesPort(p, portLabel, protoLabel))
       .map((p) => ({ target: svcName, port: p.port, addrs }));
   }
-  const out: SrvTarget[] = [];
+  const out: (SrvTarget & { readonly clusterId: string })[] = [];
   for (const ep of sv.endpoints) {
     const host = `${ep.label}.${ep.clusterId}.${svcName}`;
     const addrs = sv.hosts.get(`${ep.label}.${ep.clusterId}`) ?? [ep];
-    for (const p of ep.ports) if (matchesPort(p, portLabel, protoLabel)) out.push({ target: host, port: p.port, addrs });
+    for (const p of ep.ports) {
+      if (matchesPort(p, portLabel, protoLabel)) out.push({ target: host, port: p.port, addrs, clusterId: ep.clusterId });
+    }
   }
-  return out;
+  return preferCluster(out, sv.preferCluster);
 }
 
 /** Whether `_port._proto` names a port of the service (the name exists even when it has no targets). */
@@ -131,7 +149,11 @@ function serviceName(sv: ServiceView, owner: string, zone: string, ttl: number):
   if (sv.imp.type === 'Headless') {
     if (sv.endpoints.length === 0) return null; // spec: headless with no ready endpoint is NXDOMAIN
     return (qtype) => {
-      if (qtype === QType.A || qtype === QType.AAAA) return { answer: addressRecords(owner, ttl, qtype, sv.endpoints), additional: [] };
+      if (qtype === QType.A || qtype === QType.AAAA) {
+        const family = qtype === QType.A ? 4 : 6;
+        const eps = preferCluster(sv.endpoints.filter((e) => e.family === family), sv.preferCluster);
+        return { answer: addressRecords(owner, ttl, qtype, eps), additional: [] };
+      }
       if (qtype === QType.SRV) return srvAnswer(owner, ttl, serviceSrvTargets(sv, zone, null, null));
       return none();
     };

@@ -1,6 +1,8 @@
-// The multicluster plugin's immutable view of one object snapshot: per service, its import and its
-// ready endpoints with their per-pod names; an index of clusterset IPs and endpoint addresses for
-// PTR. Built incrementally: only the services a snapshot marks as changed are recomputed.
+// The multicluster plugin's immutable view of one object snapshot: per service, its import, its
+// ready endpoints with their per-pod names and, for a headless service, the local cluster its
+// answers prefer; an index of clusterset IPs and endpoint addresses for PTR. Built incrementally:
+// only the services a snapshot marks as changed are recomputed, and the headless ones when the
+// local cluster changes.
 
 import { BucketedMap, BucketedMapEdit } from '../../sources/bucketed-map.js';
 import { endpointLabel } from '../../sources/canonical-ip.js';
@@ -25,6 +27,12 @@ export interface ServiceView {
   readonly endpoints: readonly EndpointView[];
   /** `${label}.${clusterId}` -> endpoints with that name in that cluster. */
   readonly hosts: ReadonlyMap<string, readonly EndpointView[]>;
+  /**
+   * The local cluster, whose ready endpoints a headless service's A/AAAA and SRV answers list alone
+   * when it has any (see synthesize.ts); null for ClusterSetIP imports and without a local cluster.
+   * Part of the view, not of the query, so the answers encoded per view stay right.
+   */
+  readonly preferCluster: string | null;
 }
 
 export type PtrOwner =
@@ -37,11 +45,15 @@ export interface ZoneView {
   readonly services: ReadonlyMap<ServiceKey, ServiceView>;
   /** Address (canonical text) -> the names it points back to; empty when no reverse zone is served. */
   readonly reverse: ReadonlyMap<string, readonly PtrOwner[]>;
+  /** The local cluster this view was built for (ViewOptions.localCluster). */
+  readonly localCluster: string | null;
 }
 
 export interface ViewOptions {
   readonly noEndpoints: boolean;
   readonly reverse: boolean;
+  /** The local cluster id (`local_cluster`, given or read), or null. */
+  readonly localCluster: string | null;
 }
 
 /**
@@ -60,6 +72,7 @@ class LazyServiceView implements ServiceView {
     readonly imp: ImportRecord,
     readonly slices: readonly SliceRecord[] | undefined,
     noEndpoints: boolean,
+    readonly preferCluster: string | null,
   ) {
     this.#noEndpoints = noEndpoints;
     Object.freeze(this);
@@ -106,7 +119,12 @@ class LazyServiceView implements ServiceView {
 }
 
 function buildService(key: ServiceKey, imp: ImportRecord, snap: ObjectSnapshot, opts: ViewOptions): ServiceView {
-  return new LazyServiceView(key, imp, snap.slices.get(key), opts.noEndpoints);
+  return new LazyServiceView(key, imp, snap.slices.get(key), opts.noEndpoints, preferClusterOf(imp, opts));
+}
+
+/** A ClusterSetIP service's answers do not depend on the local cluster, so its views never hold one. */
+function preferClusterOf(imp: ImportRecord, opts: ViewOptions): string | null {
+  return imp.type === 'Headless' ? opts.localCluster : null;
 }
 
 function ptrOwners(sv: ServiceView): [string, PtrOwner][] {
@@ -150,13 +168,15 @@ function samePtr(a: PtrOwner, b: PtrOwner): boolean {
  * snapshot costs its changed services, not a copy of every service's entry.
  */
 export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts: ViewOptions): ZoneView {
-  if (prev === null || snap.changed === 'all') {
+  if (prev === null || snap.changed === 'all' || prev.localCluster !== opts.localCluster) {
     // A whole new snapshot (first load, relist, namespace change) still shares the records of
-    // unchanged services, so their views (and the answers encoded for them) are kept.
+    // unchanged services, so their views (and the answers encoded for them) are kept; a new local
+    // cluster rebuilds the headless ones only.
     const services = new Map<ServiceKey, ServiceView>();
     for (const [key, imp] of snap.imports) {
       const old = prev?.services.get(key);
-      const same = old !== undefined && old.imp === imp && old.slices === snap.slices.get(key);
+      const same =
+        old !== undefined && old.imp === imp && old.slices === snap.slices.get(key) && old.preferCluster === preferClusterOf(imp, opts);
       services.set(key, same ? old : buildService(key, imp, snap, opts));
     }
     const reverse = new Map<string, readonly PtrOwner[]>();
@@ -166,6 +186,7 @@ export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts:
       namespaces: snap.namespaces,
       services: BucketedMap.from(services),
       reverse: BucketedMap.from(reverse),
+      localCluster: opts.localCluster,
     });
   }
   const changed = new Map<ServiceKey, ServiceView | undefined>();
@@ -187,5 +208,6 @@ export function buildZoneView(prev: ZoneView | null, snap: ObjectSnapshot, opts:
     namespaces: snap.namespaces,
     services: BucketedMap.from(prev.services).withChanges(changed),
     reverse: reverse.finish(),
+    localCluster: opts.localCluster,
   });
 }
