@@ -6,7 +6,15 @@ import { main as hotPath } from './handler-hot-path.js';
 import { main as metrics } from './metrics-overhead.js';
 import { main as instructions } from './metrics-instructions.js';
 import { main as forward } from './forward.js';
-import { main as reconciler } from './reconciler-latency.js';
+import { main as reconcilerLatency } from './reconciler-latency.js';
+import { main as reconcilerOutages } from './reconciler-outages.js';
+
+// BENCH=reconciler runs both reconciler benches; BENCH_RECONCILER=latency or outages picks one.
+const reconciler = async (): Promise<void> => {
+  const part = process.env['BENCH_RECONCILER'];
+  if (part !== 'outages') await reconcilerLatency();
+  if (part !== 'latency') await reconcilerOutages();
+};
 
 const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, instructions, k8s, reconciler };
 

@@ -31,6 +31,9 @@ export interface MemberClusterOptions {
   readonly onProbe?: (cluster: MemberCluster, ok: boolean) => void;
 }
 
+/** Probe interval while the cluster is unreachable. */
+const UNREACHABLE_PROBE_MS = 500;
+
 const OPTIONAL_ROLES: ReadonlySet<CacheRole> = new Set(['clusterProperties']);
 
 export class MemberCluster {
@@ -118,6 +121,8 @@ export class MemberCluster {
   private makeCache(role: CacheRole, version: McsVersion): ResourceCache {
     const cache = this.opts.cacheFactory(this.opts.name, cacheSpecs(version)[role]);
     cache.onBatch((events) => {
+      // Events come only from an API that answers.
+      if (this.unreachableSince !== null) this.reportReachable(true);
       this.lastOk = this.opts.clock.now();
       this.opts.onEvents(this, role, events);
     });
@@ -174,6 +179,11 @@ export class MemberCluster {
       this.unreachableSince = now;
       this.opts.logger.warn({ cluster: this.name, graceMs: this.opts.unreachableGracePeriodMs }, 'member cluster unreachable');
       this.graceTimer = this.opts.clock.setTimer(() => this.emitState(), this.opts.unreachableGracePeriodMs);
+      // Seen down by a failed write or watch: probe at the short interval from now on.
+      if (this.probing === null && this.running) {
+        this.probeTimer?.cancel();
+        this.scheduleProbe(UNREACHABLE_PROBE_MS);
+      }
     }
     this.emitState();
   }
@@ -191,7 +201,9 @@ export class MemberCluster {
     this.probeTimer = this.opts.clock.setTimer(() => {
       this.probing = this.probe().finally(() => {
         this.probing = null;
-        this.scheduleProbe(this.opts.probeIntervalMs ?? 5_000);
+        // While it is down, ask more often: its endpoints come back as soon as it answers.
+        const every = this.opts.probeIntervalMs ?? 5_000;
+        this.scheduleProbe(this.unreachableSince === null ? every : Math.min(every, UNREACHABLE_PROBE_MS));
       });
     }, ms);
   }
