@@ -1,4 +1,4 @@
-// The rules of shared/spec/dns-behaviour.md as a table, through the real handler, on a fixture of
+// The zone's answer rules (README, How answers map to objects) as a table, through the real handler, on a fixture of
 // our own (test/fixtures/behaviour.yaml) that exercises what CoreDNS's table does not.
 
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// CoreDNS's public multicluster handler test table (shared/spec/coredns-cases.md), held against
-// our handler with the same fixture, zone clusterset.local. Rows where our spec deliberately
+// CoreDNS's public multicluster handler test table (its plugin's handler test), held against
+// our handler with the same fixture, zone clusterset.local. Rows where we deliberately
 // differs carry our answer and say so.
 
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// A name under a namespace that does not exist is NXDOMAIN (shared/spec/dns-behaviour.md), even
+// A name under a namespace that does not exist is NXDOMAIN (as CoreDNS answers), even
 // while a ServiceImport of that namespace is still known: the Kubernetes source watches
 // Namespaces and ServiceImports on separate streams, so a namespace's deletion can arrive before
 // the deletions of what it held. The service's pre-encoded answers must not outlive it.
