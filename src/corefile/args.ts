@@ -3,7 +3,7 @@
 
 import { formatDuration, parseDuration } from './duration.js';
 import { ConfigError, type Directive } from './types.js';
-import { zoneFromText } from './zone-name.js';
+import { zonesFromText } from './zone-name.js';
 
 type Where = { readonly file: string; readonly line: number };
 
@@ -72,17 +72,26 @@ export function forEachOption(d: Directive, handlers: Readonly<Record<string, (o
   }
 }
 
-/** A zone argument: lower case, fully qualified; a CIDR becomes its reverse zone. */
-export function normalizeZone(zone: string, where: Where): string {
-  const result = zoneFromText(zone);
+/** A zone argument: lower case, fully qualified; a CIDR stands for the reverse zones it covers. */
+export function normalizeZones(zone: string, where: Where): readonly string[] {
+  const result = zonesFromText(zone);
   if (!result.ok) throw ConfigError.at(where, result.reason);
-  return result.zone;
+  return result.zones;
+}
+
+/** A zone argument that must be one zone: a CIDR off a label boundary (several zones) is an error. */
+export function normalizeZone(zone: string, where: Where): string {
+  const zones = normalizeZones(zone, where);
+  if (zones.length !== 1) {
+    throw ConfigError.at(where, `'${zone}' stands for ${zones.length} reverse zones here, where one zone is expected`);
+  }
+  return zones[0]!;
 }
 
 /**
- * `[ZONES...]` arguments, or the server block's zones when there are none (CoreDNS's
- * OriginsFromArgsOrServerBlock).
+ * `[ZONES...]` arguments (a CIDR expanded to every reverse zone it covers), or the server block's
+ * zones when there are none (CoreDNS's OriginsFromArgsOrServerBlock).
  */
 export function zonesArg(args: readonly string[], blockZones: readonly string[], where: Where): readonly string[] {
-  return args.length === 0 ? blockZones : args.map((z) => normalizeZone(z, where));
+  return args.length === 0 ? blockZones : args.flatMap((z) => normalizeZones(z, where));
 }

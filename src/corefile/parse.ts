@@ -1,12 +1,15 @@
 // The Corefile parser: text -> server blocks of keys and directives, every piece carrying its file
 // and line. It knows the grammar only; which directives and options exist is each plugin's setup.
+// As in CoreDNS (Caddy's caddyfile parser), a block's keys end with their line, and keys not
+// followed by `{` start a block without braces that runs to the end of the file: the usual way to
+// write a Corefile of a single block (`.:53` and then directives, one per line).
 
 import { globSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Env } from './env-substitution.js';
 import { expandImports } from './imports.js';
 import { lex, type Token } from './lexer.js';
-import { parseServerKey } from './server-key.js';
+import { parseServerKeys } from './server-key.js';
 import { ConfigError, type Directive, type ServerBlock, type ServerKey } from './types.js';
 
 export interface ParseOptions {
@@ -54,22 +57,26 @@ class BlockParser {
     const keyTokens = this.keyTokens();
     const open = this.peek();
     const first = keyTokens[0];
-    if (open?.kind !== 'open' && first !== undefined) {
-      const line = keyTokens.map((k) => k.text).join(' ');
-      throw ConfigError.at(
-        first,
-        `'${line}' is not followed by '{': a directive outside a server block, or a server block without its '{'`,
-      );
-    }
     const keys: ServerKey[] = [];
     for (const k of keyTokens) {
-      for (const piece of k.text.split(',')) if (piece !== '') keys.push(parseServerKey(piece, k));
+      for (const piece of k.text.split(',')) if (piece !== '') keys.push(...parseServerKeys(piece, k));
     }
-    if (open?.kind !== 'open' || first === undefined || keys.length === 0) {
-      throw ConfigError.at(open ?? this.last(), 'server block has no keys');
-    }
-    const directives = this.blockBody();
+    if (first === undefined || keys.length === 0) throw ConfigError.at(open ?? this.last(), 'server block has no keys');
+    const directives = open?.kind === 'open' ? this.blockBody() : this.bracelessBody();
     return Object.freeze({ keys: Object.freeze(keys), directives, file: first.file, line: first.line });
+  }
+
+  /** A block without braces: every directive up to the end of the input (CoreDNS's single-block form). */
+  private bracelessBody(): readonly Directive[] {
+    const directives: Directive[] = [];
+    for (;;) {
+      this.skipEols();
+      const t = this.peek();
+      if (t === undefined) return Object.freeze(directives);
+      if (t.kind === 'close') throw ConfigError.at(t, `unexpected '}' in a server block written without braces`);
+      if (t.kind === 'open') throw ConfigError.at(t, `unexpected '{' with no directive before it`);
+      directives.push(this.directive());
+    }
   }
 
   /** The words before a server block's `{`; a line ending in a comma continues on the next line. */

@@ -1,10 +1,11 @@
-// One server block key, `[dns://]ZONE[:PORT]`, read into a ServerKey. Only plain DNS is served,
-// so any other scheme is an error rather than a block that silently never answers.
+// One server block key, `[dns://]ZONE[:PORT]`, read into ServerKeys: one, or one per reverse zone
+// when ZONE is a CIDR off a label boundary (CoreDNS adds those keys to the block). Only plain DNS
+// is served, so any other scheme is an error rather than a block that silently never answers.
 
 import { ConfigError, type ServerKey } from './types.js';
-import { zoneFromText } from './zone-name.js';
+import { zonesFromText } from './zone-name.js';
 
-export function parseServerKey(text: string, where: { file: string; line: number }): ServerKey {
+export function parseServerKeys(text: string, where: { file: string; line: number }): ServerKey[] {
   let rest = text;
   const schemeEnd = rest.indexOf('://');
   if (schemeEnd >= 0) {
@@ -28,7 +29,7 @@ export function parseServerKey(text: string, where: { file: string; line: number
     }
   }
 
-  const zone = zoneFromText(rest);
-  if (!zone.ok) throw ConfigError.at(where, `${zone.reason} (in key '${text}')`);
-  return Object.freeze({ scheme: 'dns', zone: zone.zone, port, file: where.file, line: where.line });
+  const zones = zonesFromText(rest);
+  if (!zones.ok) throw ConfigError.at(where, `${zones.reason} (in key '${text}')`);
+  return zones.zones.map((zone) => Object.freeze({ scheme: 'dns', zone, port, file: where.file, line: where.line }));
 }

@@ -1,16 +1,19 @@
 // The text form of a zone as written in a Corefile key or a plugin argument, normalised the way
 // CoreDNS does: lower case, fully qualified, and a CIDR (`10.0.0.0/24`, `fd00::/64`) turned into
-// its reverse zone. Only CIDRs on a label boundary (octet for v4, nibble for v6) map to one zone.
+// the reverse zones it covers. A CIDR on a label boundary (octet for v4, nibble for v6) is one
+// zone; any other prefix is widened to the next boundary and stands for every zone at that length
+// inside it (`10.0.0.0/15` is `0.10.in-addr.arpa.` and `1.10.in-addr.arpa.`), as CoreDNS's
+// plugin/pkg/cidr does, so a non-aligned service CIDR such as `10.96.0.0/12` can still be served.
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { encodeName, lowerAscii, WireError } from '../dns/wire/names.js';
 
-export type ZoneResult = { readonly ok: true; readonly zone: string } | { readonly ok: false; readonly reason: string };
+export type ZonesResult = { readonly ok: true; readonly zones: readonly string[] } | { readonly ok: false; readonly reason: string };
 
-/** `text` is a zone name or a CIDR, without scheme or port. */
-export function zoneFromText(text: string): ZoneResult {
+/** `text` is a zone name or a CIDR, without scheme or port; a CIDR may stand for several zones. */
+export function zonesFromText(text: string): ZonesResult {
   if (text === '') return { ok: false, reason: 'zone is empty' };
-  if (text.includes('/')) return reverseZoneOfCidr(text);
+  if (text.includes('/')) return reverseZonesOfCidr(text);
   if (/[\s:@]/.test(text)) return { ok: false, reason: `zone '${text}' is not a valid domain name` };
   const zone = fullyQualified(lowerAscii(text));
   try {
@@ -19,37 +22,52 @@ export function zoneFromText(text: string): ZoneResult {
     if (err instanceof WireError) return { ok: false, reason: `zone '${text}' is not a valid domain name (${err.message})` };
     throw err;
   }
-  return { ok: true, zone };
+  return { ok: true, zones: [zone] };
 }
 
 function fullyQualified(name: string): string {
   return name.endsWith('.') && !name.endsWith('\\.') ? name : name + '.';
 }
 
-function reverseZoneOfCidr(text: string): ZoneResult {
+function reverseZonesOfCidr(text: string): ZonesResult {
   const slash = text.indexOf('/');
   const address = text.slice(0, slash);
   const prefixText = text.slice(slash + 1);
-  const invalid: ZoneResult = { ok: false, reason: `invalid CIDR '${text}'` };
+  const invalid: ZonesResult = { ok: false, reason: `invalid CIDR '${text}'` };
   if (!/^\d{1,3}$/.test(prefixText)) return invalid;
   const prefix = Number(prefixText);
   if (isIPv4(address)) {
     if (prefix > 32) return invalid;
-    if (prefix % 8 !== 0) return notAligned(text, 8);
-    const labels = address.split('.').slice(0, prefix / 8).map((o) => String(Number(o))).reverse();
-    return { ok: true, zone: [...labels, 'in-addr', 'arpa', ''].join('.') };
+    const octets = address.split('.').map(Number);
+    return { ok: true, zones: reverseZones(octets, 8, prefix, (v) => String(v), 'in-addr.arpa.') };
   }
   const groups = isIPv6(address) && !address.includes('%') ? ipv6Groups(address) : null;
   if (groups === null) return invalid;
   if (prefix > 128) return invalid;
-  if (prefix % 4 !== 0) return notAligned(text, 4);
-  const nibbles = groups.map((g) => g.toString(16).padStart(4, '0')).join('');
-  const labels = nibbles.slice(0, prefix / 4).split('').reverse();
-  return { ok: true, zone: [...labels, 'ip6', 'arpa', ''].join('.') };
+  const nibbles = groups.flatMap((g) => [g >> 12, (g >> 8) & 0xf, (g >> 4) & 0xf, g & 0xf]);
+  return { ok: true, zones: reverseZones(nibbles, 4, prefix, (v) => v.toString(16), 'ip6.arpa.') };
 }
 
-function notAligned(text: string, step: number): ZoneResult {
-  return { ok: false, reason: `CIDR '${text}' has a prefix length that is not a multiple of ${step}, so it is not one reverse zone` };
+/**
+ * The reverse zones of `prefix` bits of an address given as label-sized units (octets or
+ * nibbles). Host bits are masked off, as Go's net.ParseCIDR does. A prefix inside a unit is
+ * widened to the unit's end: the bits between vary, one zone per value, in ascending order.
+ */
+function reverseZones(units: readonly number[], unitBits: number, prefix: number, label: (v: number) => string, suffix: string): string[] {
+  const whole = Math.ceil(prefix / unitBits);
+  const kept = units.slice(0, whole);
+  const free = whole * unitBits - prefix; // bits of the last unit that vary
+  const zones: string[] = [];
+  if (free === 0) {
+    zones.push([...kept.map(label).reverse(), suffix].join('.'));
+    return zones;
+  }
+  const base = kept[whole - 1]! & ~((1 << free) - 1);
+  for (let v = 0; v < 1 << free; v++) {
+    kept[whole - 1] = base + v;
+    zones.push([...kept.map(label).reverse(), suffix].join('.'));
+  }
+  return zones;
 }
 
 /** The eight 16-bit groups of an address that `isIPv6` accepted (`::` and a dotted v4 tail). */

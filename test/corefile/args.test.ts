@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationArg, expectArgs, forEachOption, intArg, noBlock, normalizeZone, zonesArg } from '../../src/corefile/args.js';
+import { durationArg, expectArgs, forEachOption, intArg, noBlock, normalizeZone, normalizeZones, zonesArg } from '../../src/corefile/args.js';
 import { ConfigError, type Directive } from '../../src/corefile/types.js';
 
 function directive(name: string, args: string[] = [], block: Directive[] | null = null, line = 4): Directive {
@@ -105,7 +105,7 @@ describe('normalizeZone and zonesArg', () => {
     ['.', '"."'],
     ['10.0.0.0/24', '"0.0.10.in-addr.arpa."'],
     ['fd00::/64', '"0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa."'],
-    ['10.0.0.0/20', "Corefile:2: CIDR '10.0.0.0/20' has a prefix length that is not a multiple of 8"],
+    ['10.0.0.0/20', "Corefile:2: '10.0.0.0/20' stands for 16 reverse zones here, where one zone is expected"],
     ['a..b', "Corefile:2: zone 'a..b' is not a valid domain name"],
     ['', 'Corefile:2: zone is empty'],
     ['example.org:53', 'not a valid domain name'],
@@ -117,5 +117,10 @@ describe('normalizeZone and zonesArg', () => {
     expect(zonesArg([], ['a.local.', 'b.local.'], where)).toEqual(['a.local.', 'b.local.']);
     expect(zonesArg(['C.local', '10.0.0.0/8'], ['a.local.'], where)).toEqual(['c.local.', '10.in-addr.arpa.']);
     expect(outcome(() => zonesArg(['a..b'], ['a.local.'], where))).toContain('Corefile:2:');
+  });
+
+  it('expands a CIDR off a label boundary into every reverse zone it covers (zones arguments)', () => {
+    expect(zonesArg(['10.0.0.0/15', 'x.local'], [], where)).toEqual(['0.10.in-addr.arpa.', '1.10.in-addr.arpa.', 'x.local.']);
+    expect(normalizeZones('10.96.0.0/12', where)).toHaveLength(16);
   });
 });

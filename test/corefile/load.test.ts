@@ -18,6 +18,11 @@ describe('checkDuplicateKeys', () => {
     { name: 'default port equals an explicit one', input: 'a.local:53 {\n}\na.local {\n}\n', errContains: 'C:3: zone a.local.:53' },
     { name: 'dns:// prefix is the same zone', input: '.:53 {\n}\n\ndns://. {\n}\n', errContains: 'C:4: zone .:53 is defined more than once' },
     { name: 'a CIDR and its reverse zone', input: '10.0.0.0/8 {\n}\n10.in-addr.arpa {\n}\n', errContains: 'C:3: zone 10.in-addr.arpa.:53' },
+    { name: 'one of the zones a non-aligned CIDR covers', input: '10.0.0.0/15 {\n}\n1.10.in-addr.arpa {\n}\n', errContains: 'C:3: zone 1.10.in-addr.arpa.:53' },
+    { name: 'overlapping non-aligned CIDRs', input: '10.0.0.0/15 10.1.0.0/16 {\n}\n', errContains: 'C:1: zone 1.10.in-addr.arpa.:53' },
+    { name: 'adjacent non-aligned CIDRs', input: '10.0.0.0/15 10.2.0.0/15 {\n}\n' },
+    // CoreDNS reads a directive line after a block as a block whose keys are its words.
+    { name: 'a directive outside any block repeats the root zone', input: '. {\n}\nforward . 1.1.1.1\n', errContains: 'C:3: zone .:53 is defined more than once' },
   ];
   it.each(cases)('$name', (c) => {
     const blocks = parseCorefile(c.input, { file: 'C', env: {} });

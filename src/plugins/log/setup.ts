@@ -2,7 +2,7 @@
 // argument is a name; with more, a last argument containing "{" is the format. Several `log`
 // lines in a block add rules; the first rule whose name covers the query decides.
 
-import { expectArgs, forEachOption, normalizeZone } from '../../corefile/args.js';
+import { expectArgs, forEachOption, normalizeZones } from '../../corefile/args.js';
 import { ConfigError, type Directive } from '../../corefile/types.js';
 import type { PluginFactory } from '../setup-context.js';
 import type { ResponseClass } from './classify.js';
@@ -15,7 +15,7 @@ export function parseLogRules(d: Directive): LogRule[] {
   let args = [...d.args];
   let format = COMMON_LOG_FORMAT;
   if (args.length >= 2 && args[args.length - 1]!.includes('{')) format = args.pop()!;
-  const names = args.length === 0 ? ['.'] : args.map((n) => normalizeZone(n, d));
+  const names = args.length === 0 ? ['.'] : args.flatMap((n) => normalizeZones(n, d));
   const classes = new Set<ResponseClass>();
   let all = false;
   forEachOption(d, {
