@@ -64,6 +64,7 @@ export class ReconcilerApp {
           connection: connections.get(cluster) as ApiConnection,
           path: spec.path,
           ...(spec.labelSelector !== undefined ? { labelSelector: spec.labelSelector } : {}),
+          ...(spec.transform !== undefined ? { transform: spec.transform as unknown as (o: KubernetesObject) => KubernetesObject } : {}),
           logger: logger.child({ cluster }),
           clock,
         }) as unknown as ResourceCache);

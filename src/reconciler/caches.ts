@@ -23,6 +23,8 @@ export interface ResourceCache<T extends KubeObject = KubeObject> {
 export interface CacheSpec {
   readonly path: ResourcePath & { readonly namespace?: string };
   readonly labelSelector?: string;
+  /** Applied to each object as it arrives, before it is stored (keeps only what is read). */
+  readonly transform?: (obj: KubeObject) => KubeObject;
 }
 
 /** Builds one cache for one member cluster; main and tests supply it. */

@@ -11,7 +11,9 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { ClusterState } from './desired/plan.js';
 import { chooseMcsVersion, MCS_API_GROUP, type McsVersion } from '../k8s/mcs-version.js';
 import { KubeApiError, statusCodeOf, type KubeRest } from './kube-rest.js';
-import { CLUSTER_ID_PROPERTY, type KubeObject } from './objects.js';
+import { ExportedObjects } from './exported-objects.js';
+import { CLUSTER_ID_PROPERTY, LABEL_MCS_SERVICE_NAME, LABEL_SERVICE_NAME, type KubeObject } from './objects.js';
+import { SliceIndex } from './slice-index.js';
 
 export interface MemberClusterOptions {
   /** The config id (names the connection in logs and metrics). */
@@ -29,7 +31,12 @@ export interface MemberClusterOptions {
   /** Called when reachability or the grace state changes (the controller then re-queues everything). */
   readonly onStateChange: (cluster: MemberCluster, state: ClusterState) => void;
   readonly onProbe?: (cluster: MemberCluster, ok: boolean) => void;
+  /** A fetch of an exported Service kept as identity only ended: look at its key again. */
+  readonly onHydrated?: (cluster: MemberCluster, namespace: string, name: string, ok: boolean) => void;
 }
+
+/** Started once the cluster's ServiceExports are known, so that they arrive whole or as identity only from the first list. */
+const AFTER_EXPORTS: ReadonlySet<CacheRole> = new Set(['services', 'sourceSlices']);
 
 /** Probe interval while the cluster is unreachable. */
 const UNREACHABLE_PROBE_MS = 500;
@@ -51,11 +58,22 @@ export class MemberCluster {
   private running = false;
   private probing: Promise<void> | null = null;
   private discovering: Promise<void> | null = null;
+  private deferredTimer: TimerHandle | null = null;
+  private deferredStarted = false;
+  /** Source and imported slices by service, kept from the caches' events. */
+  readonly sourceSliceIndex = new SliceIndex(LABEL_SERVICE_NAME);
+  readonly importedSliceIndex = new SliceIndex(LABEL_MCS_SERVICE_NAME);
+  readonly exported: ExportedObjects;
 
   constructor(private readonly opts: MemberClusterOptions) {
     this.name = opts.name;
     this.rest = opts.rest;
     this.version = opts.mcsApiVersion;
+    this.exported = new ExportedObjects({
+      rest: opts.rest,
+      isExported: (namespace, name) => this.cacheByRole.serviceExports.get(namespace, name) !== undefined,
+      onHydrated: (namespace, name, ok) => opts.onHydrated?.(this, namespace, name, ok),
+    });
     const specs = cacheSpecs(this.version ?? 'v1beta1');
     const caches = {} as Record<CacheRole, ResourceCache>;
     for (const role of Object.keys(specs) as CacheRole[]) {
@@ -103,9 +121,22 @@ export class MemberCluster {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await Promise.all(Object.values(this.cacheByRole).map((c) => c.start()));
+    await Promise.all(
+      (Object.keys(this.cacheByRole) as CacheRole[]).filter((r) => !AFTER_EXPORTS.has(r)).map((r) => this.cacheByRole[r].start()),
+    );
     if (this.version === null) this.scheduleDiscovery(0);
+    this.startAfterExports();
     this.scheduleProbe(0);
+  }
+
+  private startAfterExports(): void {
+    if (!this.running || this.deferredStarted) return;
+    if (!this.cacheByRole.serviceExports.synced()) {
+      this.deferredTimer = this.opts.clock.setTimer(() => this.startAfterExports(), 20);
+      return;
+    }
+    this.deferredStarted = true;
+    for (const r of AFTER_EXPORTS) void this.cacheByRole[r].start();
   }
 
   async stop(): Promise<void> {
@@ -114,13 +145,21 @@ export class MemberCluster {
     this.probeTimer?.cancel();
     this.graceTimer?.cancel();
     this.discoveryTimer?.cancel();
-    await Promise.all([this.probing, this.discovering]);
+    this.deferredTimer?.cancel();
+    await Promise.all([this.probing, this.discovering, this.exported.settle()]);
     await Promise.all(Object.values(this.cacheByRole).map((c) => c.stop()));
   }
 
   private makeCache(role: CacheRole, version: McsVersion): ResourceCache {
-    const cache = this.opts.cacheFactory(this.opts.name, cacheSpecs(version)[role]);
+    const spec = cacheSpecs(version)[role];
+    const transform = role === 'services' ? this.exported.serviceTransform : role === 'sourceSlices' ? this.exported.sliceTransform : undefined;
+    const cache = this.opts.cacheFactory(this.opts.name, transform === undefined ? spec : { ...spec, transform });
+    const index = role === 'sourceSlices' ? this.sourceSliceIndex : role === 'importedSlices' ? this.importedSliceIndex : null;
     cache.onBatch((events) => {
+      index?.apply(events);
+      if (role === 'serviceExports') {
+        for (const e of events) if (e.type === 'delete') this.exported.forget(e.object.metadata?.namespace ?? '', e.object.metadata?.name ?? '');
+      }
       // Events come only from an API that answers.
       if (this.unreachableSince !== null) this.reportReachable(true);
       this.lastOk = this.opts.clock.now();

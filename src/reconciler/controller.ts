@@ -91,6 +91,11 @@ export class Controller {
           ...(opts.probeIntervalMs !== undefined ? { probeIntervalMs: opts.probeIntervalMs } : {}),
           onEvents: (c, role, events) => this.onEvents(c, role, events),
           onStateChange: (c, state) => this.onClusterState(c, state),
+          onHydrated: (_c, namespace, name, ok) => {
+            if (!this.running) return;
+            if (ok) this.enqueue(`${namespace}/${name}`);
+            else this.queue.addAfter(`${namespace}/${name}`, 1_000);
+          },
           onProbe: (c, ok) => {
             opts.metrics?.clusterReachable.set({ cluster: c.name }, ok ? 1 : 0);
             if (ok) opts.metrics?.clusterLastSync.set({ cluster: c.name }, opts.clock.now() / 1000);
@@ -170,8 +175,11 @@ export class Controller {
     const maxRounds = this.opts.maxRounds ?? 6;
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
+      const observed = this.clusters.map((c) => this.observe(c, namespace, name));
+      // An exported Service being fetched: plan nothing now (the fetch's end requeues the key).
+      if (observed.some((o) => o.hydrating)) return total;
       const plan = planKey(
-        { namespace, name, clusters: this.clusters.map((c) => this.observe(c, namespace, name)) },
+        { namespace, name, clusters: observed.map((o) => o.obs) },
         { naming: this.opts.config.derivedService, now: rfc3339(this.opts.clock.now()) },
       );
       if (plan.writes.size === 0) return total;
@@ -207,7 +215,11 @@ export class Controller {
     return c.state();
   }
 
-  private observe(c: MemberCluster, namespace: string, name: string): ClusterObservation {
+  /**
+   * What one cluster holds for the key. `hydrating`: its ServiceExport names a Service or slices
+   * kept as identity only, being fetched now; the key is planned once they are here.
+   */
+  private observe(c: MemberCluster, namespace: string, name: string): { obs: ClusterObservation; hydrating: boolean } {
     const now = this.opts.clock.now();
     const get = <T extends KubeObject>(role: CacheRole, resource: ResourceKind, objName: string): T | null => {
       const cached = c.caches[role].get(namespace, objName);
@@ -215,13 +227,29 @@ export class Controller {
       return (mine === undefined ? (cached ?? null) : mine) as T | null;
     };
     const serviceImport = get<ServiceImport>('serviceImports', 'serviceimports', name);
+    const serviceExport = get<ServiceExport>('serviceExports', 'serviceexports', name);
     const derivedName = derivedNameOf(this.opts.config.derivedService, namespace, name, serviceImport);
-    const sourceSlices = c.caches.sourceSlices
-      .list()
-      .filter((s) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_SERVICE_NAME] === name) as EndpointSlice[];
+    let service = get<Service>('services', 'services', name);
+    let sourceSlices: EndpointSlice[] = [];
+    let hydrating = false;
+    let state = this.effectiveState(c);
+    if (serviceExport !== null) {
+      // Only an exported Service's spec and slices are read; they may have been kept as identity only.
+      const svc = c.exported.service(namespace, name, service);
+      const slices = c.exported.slices(namespace, name, c.sourceSliceIndex.get(namespace, name) as EndpointSlice[]);
+      if (svc.ready && slices.ready) {
+        service = svc.value;
+        sourceSlices = slices.value;
+      } else if (state === 'ready') {
+        hydrating = true;
+      } else {
+        // Down before its export's Service could be fetched: what it exports is not known.
+        state = 'unknown';
+      }
+    }
     const isOurs = (s: KubeObject) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_MCS_SERVICE_NAME] === name;
     const imported = new Map<string, KubeObject>();
-    for (const s of c.caches.importedSlices.list()) if (isOurs(s)) imported.set(s.metadata?.name ?? '', s);
+    for (const s of c.importedSliceIndex.get(namespace, name)) imported.set(s.metadata?.name ?? '', s);
     const prefix = `${c.name}|endpointslices|${namespace}/`;
     for (const [k] of [...this.recent.under(prefix, now)]) {
       const sliceName = k.slice(prefix.length);
@@ -230,20 +258,21 @@ export class Controller {
       if (v !== null && isOurs(v)) imported.set(sliceName, v);
       else imported.delete(sliceName);
     }
-    return {
+    const obs: ClusterObservation = {
       name: c.name,
       clusterId: c.clusterId(),
-      state: this.effectiveState(c),
+      state,
       mcsApiVersion: c.mcsApiVersion(),
       namespaceExists: c.caches.namespaces.get('', namespace) !== undefined,
-      serviceExport: get<ServiceExport>('serviceExports', 'serviceexports', name),
-      service: get<Service>('services', 'services', name),
+      serviceExport,
+      service,
       sourceSlices,
       serviceImport,
       derivedService: get<Service>('services', 'services', derivedName),
       importedSlices: [...imported.values()] as EndpointSlice[],
       importConditions: c.importConditions,
     };
+    return { obs, hydrating };
   }
 
   private resourcePath(c: MemberCluster, resource: ResourceKind): ResourcePath {
