@@ -1,8 +1,9 @@
-// The level-triggered loop: cache events become service keys in the work queue; reconcile(key)
-// reads every member cluster's caches, asks the pure planner for the writes, applies them, and
-// repeats on the state those writes produced until nothing is left to write (a converged key makes
-// zero API writes). Failures requeue the key with backoff; a failing cluster only fails its own
-// writes. Writes happen only while the leadership gate says so, checked before every write.
+// The level-triggered loop: cache events become service keys in every member cluster's work queue;
+// a cluster's worker takes a key, reads every member cluster's caches, asks the pure planner for
+// the writes that cluster needs, applies them, and repeats on the state they produced until nothing
+// is left to write there (a converged key makes zero API writes). Each cluster has its own queue,
+// workers and retry limiter, so a slow or failing cluster delays only its own writes. Writes happen
+// only while the leadership gate says so, checked before every write.
 
 import type { Logger } from 'pino';
 import type { CacheEvent, CacheFactory, CacheRole } from './caches.js';
@@ -49,6 +50,7 @@ export interface ControllerOptions {
   readonly metrics?: ReconcilerMetrics;
   /** Null: always leader (leader election disabled). */
   readonly leadership?: LeadershipGate | null;
+  /** Workers per member cluster (default 2). */
   readonly workers?: number;
   readonly probeIntervalMs?: number;
   /** Passes within one reconcile before the key is requeued instead. */
@@ -65,7 +67,8 @@ class NotLeaderError extends Error {
 
 export class Controller {
   readonly clusters: readonly MemberCluster[];
-  readonly queue: WorkQueue;
+  /** One queue per member cluster (by config id): the keys whose writes in that cluster are due. */
+  private readonly queues = new Map<string, WorkQueue>();
   private running = false;
   private startedAt = 0;
   private workerLoops: Promise<void>[] = [];
@@ -77,7 +80,9 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.logger;
-    this.queue = new WorkQueue(opts.clock, defaultRateLimiter(opts.config.retry, opts.clock), opts.metrics?.queueObserver(CONTROLLER));
+    for (const m of opts.members) {
+      this.queues.set(m.name, new WorkQueue(opts.clock, defaultRateLimiter(opts.config.retry, opts.clock), opts.metrics?.queueObserver(`${CONTROLLER}/${m.name}`)));
+    }
     this.clusters = opts.members.map(
       (m) =>
         new MemberCluster({
@@ -94,7 +99,7 @@ export class Controller {
           onHydrated: (_c, namespace, name, ok) => {
             if (!this.running) return;
             if (ok) this.enqueue(`${namespace}/${name}`);
-            else this.queue.addAfter(`${namespace}/${name}`, 1_000);
+            else for (const q of this.queues.values()) q.addAfter(`${namespace}/${name}`, 1_000);
           },
           onProbe: (c, ok) => {
             opts.metrics?.clusterReachable.set({ cluster: c.name }, ok ? 1 : 0);
@@ -118,8 +123,8 @@ export class Controller {
     this.running = true;
     this.startedAt = this.opts.clock.now();
     await Promise.all(this.clusters.map((c) => c.start()));
-    const workers = this.opts.workers ?? 4;
-    this.workerLoops = Array.from({ length: workers }, () => this.worker());
+    const workers = this.opts.workers ?? 2;
+    this.workerLoops = this.clusters.flatMap((c) => Array.from({ length: workers }, () => this.worker(c)));
     this.scheduleResync();
     this.waitForSync();
   }
@@ -128,7 +133,7 @@ export class Controller {
     if (!this.running) return;
     this.running = false;
     this.resyncTimer?.cancel();
-    this.queue.shutDown();
+    for (const q of this.queues.values()) q.shutDown();
     await Promise.all(this.workerLoops);
     await Promise.all(this.clusters.map((c) => c.stop()));
   }
@@ -164,10 +169,29 @@ export class Controller {
   }
 
   /**
-   * One level-triggered pass for `namespace/name`. Returns the number of writes made. Throws when
-   * a write failed (the caller requeues with backoff).
+   * One level-triggered pass for `namespace/name` in every member cluster. Returns the number of
+   * writes made. Throws when a write failed.
    */
   async reconcile(key: string): Promise<number> {
+    let total = 0;
+    const failures: unknown[] = [];
+    for (const c of this.clusters) {
+      try {
+        total += await this.reconcileIn(c, key);
+      } catch (err) {
+        if (err instanceof NotLeaderError) throw err;
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, `${failures.length} clusters failed`);
+    return total;
+  }
+
+  /**
+   * The pass for `namespace/name` in one cluster: what it needs written, from what every cluster
+   * holds. Returns the number of writes made; throws when one failed (the caller requeues).
+   */
+  async reconcileIn(target: MemberCluster, key: string): Promise<number> {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
@@ -175,37 +199,23 @@ export class Controller {
     const maxRounds = this.opts.maxRounds ?? 6;
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const observed = this.clusters.map((c) => this.observe(c, namespace, name));
+      const observed = this.clusters.map((c) => this.observe(c, namespace, name, c === target));
       // An exported Service being fetched: plan nothing now (the fetch's end requeues the key).
       if (observed.some((o) => o.hydrating)) return total;
       const plan = planKey(
         { namespace, name, clusters: observed.map((o) => o.obs) },
-        { naming: this.opts.config.derivedService, now: rfc3339(this.opts.clock.now()) },
+        { naming: this.opts.config.derivedService, now: rfc3339(this.opts.clock.now()), only: target.name },
       );
-      if (plan.writes.size === 0) return total;
-      const results = await Promise.allSettled(
-        [...plan.writes].map(([cluster, writes]) => this.applyWrites(this.member(cluster), writes)),
-      );
-      for (const r of results) if (r.status === 'fulfilled') total += r.value;
-      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length > 0) {
-        const first = failed[0]?.reason as unknown;
-        if (first instanceof NotLeaderError) throw first;
-        throw failed.length === 1 ? first : new AggregateError(failed.map((f) => f.reason as unknown), `${failed.length} clusters failed`);
-      }
+      const writes = plan.writes.get(target.name) ?? [];
+      if (writes.length === 0) return total;
+      total += await this.applyWrites(target, writes);
     }
-    throw new Error(`${key}: still not converged after ${maxRounds} passes`);
+    throw new Error(`${key}: still not converged in ${target.name} after ${maxRounds} passes`);
   }
 
   private inScope(namespace: string): boolean {
     const ns = this.opts.config.namespaces;
     return ns.length === 0 || ns.includes(namespace);
-  }
-
-  private member(name: string): MemberCluster {
-    const m = this.clusters.find((c) => c.name === name);
-    if (m === undefined) throw new Error(`unknown cluster ${name}`);
-    return m;
   }
 
   private effectiveState(c: MemberCluster): ClusterState {
@@ -217,16 +227,17 @@ export class Controller {
 
   /**
    * What one cluster holds for the key. `hydrating`: its ServiceExport names a Service or slices
-   * kept as identity only, being fetched now; the key is planned once they are here.
+   * kept as identity only, being fetched now; the key is planned once they are here. The import
+   * side (import, derived Service, our slices) is read only for the target cluster of the pass.
    */
-  private observe(c: MemberCluster, namespace: string, name: string): { obs: ClusterObservation; hydrating: boolean } {
+  private observe(c: MemberCluster, namespace: string, name: string, target: boolean): { obs: ClusterObservation; hydrating: boolean } {
     const now = this.opts.clock.now();
     const get = <T extends KubeObject>(role: CacheRole, resource: ResourceKind, objName: string): T | null => {
       const cached = c.caches[role].get(namespace, objName);
       const mine = this.recent.resolve(overlayKey(c.name, resource, namespace, objName), cached, now);
       return (mine === undefined ? (cached ?? null) : mine) as T | null;
     };
-    const serviceImport = get<ServiceImport>('serviceImports', 'serviceimports', name);
+    const serviceImport = target ? get<ServiceImport>('serviceImports', 'serviceimports', name) : null;
     const serviceExport = get<ServiceExport>('serviceExports', 'serviceexports', name);
     const derivedName = derivedNameOf(this.opts.config.derivedService, namespace, name, serviceImport);
     let service = get<Service>('services', 'services', name);
@@ -249,9 +260,9 @@ export class Controller {
     }
     const isOurs = (s: KubeObject) => s.metadata?.namespace === namespace && s.metadata.labels?.[LABEL_MCS_SERVICE_NAME] === name;
     const imported = new Map<string, KubeObject>();
-    for (const s of c.importedSliceIndex.get(namespace, name)) imported.set(s.metadata?.name ?? '', s);
+    if (target) for (const s of c.importedSliceIndex.get(namespace, name)) imported.set(s.metadata?.name ?? '', s);
     const prefix = `${c.name}|endpointslices|${namespace}/`;
-    for (const [k] of [...this.recent.under(prefix, now)]) {
+    for (const [k] of target ? [...this.recent.under(prefix, now)] : []) {
       const sliceName = k.slice(prefix.length);
       const v = this.recent.resolve(k, c.caches.importedSlices.get(namespace, sliceName), now);
       if (v === undefined) continue;
@@ -268,7 +279,7 @@ export class Controller {
       service,
       sourceSlices,
       serviceImport,
-      derivedService: get<Service>('services', 'services', derivedName),
+      derivedService: target ? get<Service>('services', 'services', derivedName) : null,
       importedSlices: [...imported.values()] as EndpointSlice[],
       importConditions: c.importConditions,
     };
@@ -339,7 +350,8 @@ export class Controller {
 
   private enqueue(key: string): void {
     const ns = key.slice(0, key.indexOf('/'));
-    if (this.inScope(ns)) this.queue.add(key);
+    if (!this.inScope(ns)) return;
+    for (const q of this.queues.values()) q.add(key);
   }
 
   private onEvents(c: MemberCluster, role: CacheRole, events: ReadonlyArray<CacheEvent<KubeObject>>): void {
@@ -412,18 +424,19 @@ export class Controller {
     }, this.opts.config.resyncPeriodMs);
   }
 
-  private async worker(): Promise<void> {
+  private async worker(c: MemberCluster): Promise<void> {
+    const queue = this.queues.get(c.name) as WorkQueue;
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === null) return;
       try {
         if (!this.gateOpen || !this.isLeader()) continue;
         const started = this.opts.clock.now();
         const slash = key.indexOf('/');
-        const fields = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+        const fields = { cluster: c.name, namespace: key.slice(0, slash), name: key.slice(slash + 1) };
         try {
-          await this.reconcile(key);
-          this.queue.forget(key);
+          await this.reconcileIn(c, key);
+          queue.forget(key);
           this.opts.metrics?.reconcileTotal.inc({ controller: CONTROLLER, result: 'success' });
         } catch (err) {
           if (err instanceof NotLeaderError) {
@@ -432,13 +445,13 @@ export class Controller {
           }
           this.opts.metrics?.reconcileTotal.inc({ controller: CONTROLLER, result: 'error' });
           this.opts.metrics?.reconcileErrors.inc({ controller: CONTROLLER });
-          this.log.warn({ ...fields, err: String(err), failures: this.queue.failures(key) + 1 }, 'reconcile failed; retrying');
-          this.queue.addRateLimited(key);
+          this.log.warn({ ...fields, err: String(err), failures: queue.failures(key) + 1 }, 'reconcile failed; retrying');
+          queue.addRateLimited(key);
         } finally {
           this.opts.metrics?.reconcileTime.observe({ controller: CONTROLLER }, (this.opts.clock.now() - started) / 1000);
         }
       } finally {
-        this.queue.done(key);
+        queue.done(key);
       }
     }
   }

@@ -75,7 +75,7 @@ describe('walk-through', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="serviceimport",result="success"\} [1-9]/);
     expect(metrics).toMatch(/clusterset_reconciler_cluster_last_successful_sync_timestamp_seconds\{cluster="cluster2"\} \d/);
-    expect(metrics).toContain('workqueue_depth{name="serviceimport"}');
+    expect(metrics).toContain('workqueue_depth{name="serviceimport/cluster2"}');
     expect(metrics).toMatch(/clusterset_reconciler_api_writes_total\{cluster="cluster2",verb="create",resource="endpointslices",code="201"\} 1/);
 
     // An endpoint change in the provider reaches the consumer.

@@ -64,6 +64,8 @@ export interface PlanOptions {
   readonly naming: DerivedServiceNaming;
   /** RFC 3339 time for condition transitions. */
   readonly now: string;
+  /** Plan the writes of this cluster (config id) only; the others' are not needed by the caller. */
+  readonly only?: string;
 }
 
 export interface KeyPlan {
@@ -111,7 +113,7 @@ export function planKey(obs: KeyObservation, opts: PlanOptions): KeyPlan {
 
   const writes = new Map<string, Write[]>();
   for (const c of obs.clusters) {
-    if (c.state !== 'ready' || c.mcsApiVersion === null) continue;
+    if (c.state !== 'ready' || c.mcsApiVersion === null || (opts.only !== undefined && c.name !== opts.only)) continue;
     const w: Write[] = [];
     const candidate = candidates.get(c.name);
     if (candidate !== undefined) {
