@@ -18,6 +18,7 @@ import { HttpEndpoints, type Check } from './http-endpoints.js';
 import { KubeRest } from './kube-rest.js';
 import { LeaderElector } from './leader-election.js';
 import { restLeaseClient } from './lease-client.js';
+import { throttledConnection } from './throttled-connection.js';
 import { ReconcilerMetrics } from './metrics.js';
 
 export interface ReconcilerAppOptions {
@@ -49,8 +50,12 @@ export class ReconcilerApp {
     const connections = new Map(
       config.clusters.map((c) => [
         c.id,
-        opts.connectionFor?.(c.id) ??
-          loadApiConnection({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) }),
+        throttledConnection(
+          opts.connectionFor?.(c.id) ??
+            loadApiConnection({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) }),
+          config.apiRateLimit,
+          clock,
+        ),
       ]),
     );
     const rests = new Map(

@@ -63,6 +63,8 @@ export interface ReconcilerConfig {
   readonly leaderElection: LeaderElectionConfig;
   readonly listen: { readonly health: ListenAddress | null; readonly metrics: ListenAddress | null };
   readonly retry: RetryConfig;
+  /** Client-side limit on requests to each member cluster's API server. */
+  readonly apiRateLimit: { readonly qps: number; readonly burst: number };
 }
 
 export class ConfigError extends Error {
@@ -252,6 +254,16 @@ function parseRetry(root: Obj): RetryConfig {
   };
 }
 
+// kube-controller-manager's defaults (--kube-api-qps 20, --kube-api-burst 30).
+function parseApiRateLimit(root: Obj): { qps: number; burst: number } {
+  const r = objAt(root, 'apiRateLimit', 'apiRateLimit');
+  checkKeys(r, 'apiRateLimit', ['qps', 'burst']);
+  const qps = positiveNumber(r['qps'], 'apiRateLimit.qps', 20);
+  const burst = Math.floor(positiveNumber(r['burst'], 'apiRateLimit.burst', 30));
+  if (burst < 1) throw new ConfigError('apiRateLimit.burst', 'must be at least 1');
+  return { qps, burst };
+}
+
 /** Validates an already-parsed YAML document. Throws ConfigError naming the field. */
 export function parseConfigObject(doc: unknown, opts: ParseConfigOptions = {}): ReconcilerConfig {
   if (!isObj(doc)) throw new ConfigError('', 'config must be a YAML mapping');
@@ -265,6 +277,7 @@ export function parseConfigObject(doc: unknown, opts: ParseConfigOptions = {}): 
     'leaderElection',
     'listen',
     'retry',
+    'apiRateLimit',
   ]);
   const rawClusters = doc['clusters'];
   if (!Array.isArray(rawClusters) || rawClusters.length === 0) {
@@ -306,6 +319,7 @@ export function parseConfigObject(doc: unknown, opts: ParseConfigOptions = {}): 
       metrics: listenAddress(listen['metrics'], 'listen.metrics', ':9154'),
     },
     retry: parseRetry(doc),
+    apiRateLimit: parseApiRateLimit(doc),
   };
   return deepFreeze(config);
 }

@@ -73,7 +73,22 @@ export class KubeRest {
     }
   }
 
+  /**
+   * One request; a 429 (the API server's priority and fairness, or a rate limit) is retried after
+   * its Retry-After (1 s when absent, 10 s at most), up to 5 times, as client-go does.
+   */
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, body);
+      } catch (err) {
+        if (!(err instanceof TooManyRequests) || attempt >= MAX_429_RETRIES) throw err instanceof TooManyRequests ? err.error : err;
+        await new Promise((r) => setTimeout(r, err.retryAfterMs));
+      }
+    }
+  }
+
+  private async requestOnce(method: string, path: string, body?: unknown): Promise<unknown> {
     const url = apiUrl(this.connection, path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const options = await nodeRequestOptions(
@@ -102,7 +117,13 @@ export class KubeRest {
             return;
           }
           const st = (parsed ?? {}) as { reason?: string; message?: string };
-          reject(new KubeApiError(status, st.reason ?? 'Unknown', `${method} ${path}: ${status} ${st.message ?? text.slice(0, 200)}`));
+          const error = new KubeApiError(status, st.reason ?? 'Unknown', `${method} ${path}: ${status} ${st.message ?? text.slice(0, 200)}`);
+          if (status === 429) {
+            const seconds = Number(res.headers['retry-after']);
+            reject(new TooManyRequests(error, Number.isFinite(seconds) && seconds >= 0 ? Math.min(10_000, seconds * 1000) : 1_000));
+            return;
+          }
+          reject(error);
         });
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new KubeApiError(0, 'Timeout', `${method} ${path}: timed out after ${this.timeoutMs} ms`)));
@@ -112,6 +133,17 @@ export class KubeRest {
       });
       req.end(payload);
     });
+  }
+}
+
+const MAX_429_RETRIES = 5;
+
+class TooManyRequests extends Error {
+  constructor(
+    readonly error: KubeApiError,
+    readonly retryAfterMs: number,
+  ) {
+    super(error.message);
   }
 }
 

@@ -46,6 +46,8 @@ export async function startClusterset(
       resyncPeriod: '30s',
       leaderElection: { enabled: false },
       listen: { health: '127.0.0.1:0', metrics: '127.0.0.1:0' },
+      // Probes every 100 ms and quick convergence: more than a production client's budget.
+      apiRateLimit: { qps: 1000, burst: 1000 },
       ...overrides,
     });
   return {

@@ -151,6 +151,18 @@ listen: {health: ":8081", metrics: ":9154"}
       errContains: 'namespaces[1]: "Not_OK" is not a namespace name',
     },
     {
+      name: 'api rate limit must be positive',
+      input: `${twoClusters}\napiRateLimit: {qps: 0}\n`,
+      shouldErr: true,
+      errContains: 'apiRateLimit.qps: must be a positive number',
+    },
+    {
+      name: 'api rate limit unknown key',
+      input: `${twoClusters}\napiRateLimit: {rate: 5}\n`,
+      shouldErr: true,
+      errContains: 'apiRateLimit.rate: unknown key',
+    },
+    {
       name: 'bad mcs version',
       input: `${twoClusters}\nmcsApiVersion: v2\n`,
       shouldErr: true,
@@ -182,6 +194,7 @@ listen: {health: ":8081", metrics: ":9154"}
     expect(c.namespaces).toEqual([]);
     expect(c.unreachableGracePeriodMs).toBe(60_000);
     expect(c.mcsApiVersion).toBeNull(); // discovered per member cluster
+    expect(c.apiRateLimit).toEqual({ qps: 20, burst: 30 }); // kube-controller-manager's defaults
     expect(c.leaderElection).toEqual({
       enabled: true,
       cluster: 'cluster2',
