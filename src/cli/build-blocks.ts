@@ -24,9 +24,12 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
     const seen = new Set<string>();
     for (const d of block.directives) {
       if (!FACTORIES.has(d.name)) throw ConfigError.at(d, `unknown directive '${d.name}'`);
-      if (seen.has(d.name)) throw ConfigError.at(d, `'${d.name}' can only be used once per server block`);
+      if (seen.has(d.name) && FACTORIES.get(d.name)!.repeatable !== true) {
+        throw ConfigError.at(d, `'${d.name}' can only be used once per server block`);
+      }
       seen.add(d.name);
     }
+    // A stable sort: repeated directives (several `forward`s) keep the order they are written in.
     const ordered = [...block.directives].sort((a, b) => orderOf(a.name) - orderOf(b.name));
     const ports = [...new Set(block.keys.map((k) => k.port ?? opts.dnsPort))];
     for (const port of ports) {

@@ -62,6 +62,8 @@ export interface SetupContext {
 
 export interface PluginFactory {
   readonly name: string;
+  /** The directive may appear several times in a block, each a plugin of its own (`forward`). */
+  readonly repeatable?: boolean;
   /**
    * Validates the directive (throwing ConfigError with its file and line) and returns the plugin
    * for the chain, or null for directives that only change block settings.

@@ -1,5 +1,7 @@
 // Idle TCP/TLS connections to one upstream, reused most-recently-used first and closed once they
-// have sat idle for `expire` (CoreDNS's persistent connection cache). `expire 0` disables reuse.
+// have sat idle for `expire` (CoreDNS's persistent connection cache). `expire 0` disables reuse;
+// at most `max_idle_conns` wait at once (0: no limit), and one older than `max_age` (0: no limit)
+// is closed instead of reused.
 
 import type { Clock } from '../setup-context.js';
 import type { StreamConnection } from './stream-connection.js';
@@ -17,6 +19,8 @@ export class ConnectionPool {
   constructor(
     private readonly expireMs: number,
     private readonly clock: Clock,
+    private readonly maxIdle = 0,
+    private readonly maxAgeMs = 0,
   ) {}
 
   /** An idle live connection, or null when the caller must dial. */
@@ -24,7 +28,7 @@ export class ConnectionPool {
     const now = this.clock.monotonic();
     while (this.#idle.length > 0) {
       const { conn, since } = this.#idle.pop()!;
-      if (conn.alive && now - since < this.expireMs) return conn;
+      if (conn.alive && now - since < this.expireMs && !this.#tooOld(conn, now)) return conn;
       conn.close();
     }
     return null;
@@ -32,12 +36,17 @@ export class ConnectionPool {
 
   /** Hands a connection back after a completed exchange. */
   put(conn: StreamConnection): void {
-    if (this.#stopped || this.expireMs <= 0 || !conn.alive) {
+    const full = this.maxIdle > 0 && this.#idle.length >= this.maxIdle;
+    if (this.#stopped || this.expireMs <= 0 || !conn.alive || full || this.#tooOld(conn, this.clock.monotonic())) {
       conn.close();
       return;
     }
     this.#idle.push({ conn, since: this.clock.monotonic() });
     this.#armSweeper();
+  }
+
+  #tooOld(conn: StreamConnection, now: number): boolean {
+    return this.maxAgeMs > 0 && now - conn.openedAt >= this.maxAgeMs;
   }
 
   get idleCount(): number {

@@ -27,7 +27,11 @@ export class StreamConnection {
   #pending: Pending | null = null;
   #closed = false;
 
-  private constructor(socket: Socket) {
+  private constructor(
+    socket: Socket,
+    /** Monotonic time of the dial, for max_age. */
+    readonly openedAt: number,
+  ) {
     this.#socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -35,12 +39,13 @@ export class StreamConnection {
     socket.on('close', () => this.#onClose('connection closed by upstream'));
   }
 
-  static dial(target: UdpTarget, tls: StreamTls, timeoutMs: number): Promise<StreamConnection> {
+  static dial(target: UdpTarget, tls: StreamTls, timeoutMs: number, openedAt = 0, localAddress: string | null = null): Promise<StreamConnection> {
     return new Promise((resolve, reject) => {
+      const local = localAddress === null ? {} : { localAddress };
       const socket =
         tls === null
-          ? tcpConnect({ host: target.host, port: target.port })
-          : tlsConnect({ host: target.host, port: target.port, ...tls });
+          ? tcpConnect({ host: target.host, port: target.port, ...local })
+          : tlsConnect({ host: target.host, port: target.port, ...local, ...tls });
       const ready = tls === null ? 'connect' : 'secureConnect';
       const timer = setTimeout(() => {
         socket.destroy();
@@ -55,7 +60,7 @@ export class StreamConnection {
       socket.once(ready, () => {
         clearTimeout(timer);
         socket.off('error', fail);
-        resolve(new StreamConnection(socket));
+        resolve(new StreamConnection(socket, openedAt));
       });
     });
   }

@@ -1,18 +1,37 @@
 // Parses forward's TO arguments as CoreDNS does: `IP`, `IP:PORT`, `[IPv6]:PORT`, bare IPv6, with an
-// optional `dns://` or `tls://` scheme (ports 53 and 853 by default, `tls://IP%NAME` for a per-endpoint
-// TLS server name), or the path of a resolv.conf-style file whose `nameserver` lines are used.
+// optional `dns://`, `tls://` or `https://` scheme (ports 53, 853 and 443 by default;
+// `tls://IP%NAME` for a per-endpoint TLS server name), the path of a resolv.conf-style file whose
+// `nameserver` lines are used, or else a hostname, resolved when the plugin starts
+// (hostname-upstreams.ts).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError, type Directive } from '../../corefile/types.js';
+import { encodeName, WireError } from '../../dns/wire/names.js';
 import type { UpstreamAddress } from './upstream.js';
 
-const DEFAULT_PORT = { dns: 53, tls: 853 } as const;
+const DEFAULT_PORT = { dns: 53, tls: 853, https: 443 } as const;
 
-type Transport = keyof typeof DEFAULT_PORT;
+export type Transport = keyof typeof DEFAULT_PORT;
 
-function splitHostPort(text: string): { host: string; port: string | null } | null {
+/** A TO written as a hostname: resolved to addresses at start-up, each an upstream. */
+export interface HostnameTo {
+  readonly hostname: string;
+  readonly port: number;
+  readonly transport: Transport;
+  readonly servername?: string;
+  /** As written, for messages. */
+  readonly text: string;
+}
+
+export type ToEntry = UpstreamAddress | HostnameTo;
+
+export function isHostnameTo(t: ToEntry): t is HostnameTo {
+  return 'hostname' in t;
+}
+
+export function splitHostPort(text: string): { host: string; port: string | null } | null {
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
     if (close < 0) return null;
@@ -28,7 +47,7 @@ function splitHostPort(text: string): { host: string; port: string | null } | nu
   return { host: text, port: null }; // no colon, or a bare IPv6 address
 }
 
-function address(host: string, port: number, transport: Transport, servername?: string): UpstreamAddress {
+export function address(host: string, port: number, transport: Transport, servername?: string): UpstreamAddress {
   const family = isIP(host.split('%')[0] ?? '') === 6 ? 6 : 4;
   const label = family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   return { host, port, family, transport, label, ...(servername === undefined ? {} : { servername }) };
@@ -37,8 +56,8 @@ function address(host: string, port: number, transport: Transport, servername?: 
 function parseEndpoint(text: string, transport: Transport, d: Directive): UpstreamAddress | null {
   let rest = text;
   let servername: string | undefined;
-  if (transport === 'tls') {
-    // tls://IP%NAME[:PORT]; the NAME may not contain ':'.
+  if (transport !== 'dns') {
+    // tls://IP%NAME[:PORT] (https:// likewise); the NAME may not contain ':'.
     const m = /^([^%]+)%([^:\]]+)(:\d+)?$/.exec(rest);
     if (m !== null) {
       servername = m[2];
@@ -76,21 +95,50 @@ export function resolvConfUpstreams(path: string, d: Directive): UpstreamAddress
   return out;
 }
 
-/** One TO argument, expanded to one or more upstreams. */
-export function parseTo(text: string, d: Directive, configDir: string): UpstreamAddress[] {
+/** One TO argument, expanded to one or more upstreams (or a hostname to resolve at start-up). */
+export function parseTo(text: string, d: Directive, configDir: string): ToEntry[] {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  let transport: Transport = 'dns';
+  let rest = text;
   if (scheme !== null) {
     const name = (scheme[1] ?? '').toLowerCase();
-    if (name !== 'dns' && name !== 'tls') {
+    if (name !== 'dns' && name !== 'tls' && name !== 'https') {
       throw ConfigError.at(d, `'forward': '${name}' is not supported as a destination protocol: ${text}`);
     }
-    const endpoint = parseEndpoint(text.slice(scheme[0].length), name, d);
-    if (endpoint === null) throw ConfigError.at(d, `'forward': not an IP address: '${text}'`);
-    return [endpoint];
+    transport = name;
+    rest = text.slice(scheme[0].length);
+    if (transport === 'https' && rest.includes('/')) {
+      throw ConfigError.at(d, `'forward': paths are not allowed in HTTPS upstream addresses (the /dns-query path is used): ${text}`);
+    }
   }
-  const endpoint = parseEndpoint(text, 'dns', d);
+  const endpoint = parseEndpoint(rest, transport, d);
   if (endpoint !== null) return [endpoint];
-  const path = resolve(configDir, text);
-  if (existsSync(path) && statSync(path).isFile()) return resolvConfUpstreams(path, d);
-  throw ConfigError.at(d, `'forward': not an IP address or file: '${text}'`);
+  if (scheme === null) {
+    const path = resolve(configDir, text);
+    if (existsSync(path) && statSync(path).isFile()) return resolvConfUpstreams(path, d);
+  }
+  const host = hostnameTo(rest, transport, text, d);
+  if (host === null) throw ConfigError.at(d, `'forward': not an IP address, file, or valid domain: '${text}'`);
+  return [host];
+}
+
+/** `NAME[%SERVERNAME][:PORT]`, NAME a domain name that is not an IP address. */
+function hostnameTo(rest: string, transport: Transport, text: string, d: Directive): HostnameTo | null {
+  const m = /^([^%:[\]]+)(?:%([^:\]]+))?(?::(\d{1,5}))?$/.exec(rest);
+  if (m === null) return null;
+  const hostname = m[1]!.replace(/\.$/, '');
+  // Host names as resolvers take them: letters, digits, '-' and '_' in labels, with a letter somewhere.
+  if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i.test(hostname) || isIP(hostname) !== 0 || !/[a-z]/i.test(hostname)) return null;
+  try {
+    encodeName(`${hostname}.`);
+  } catch (e) {
+    if (e instanceof WireError) return null;
+    throw e;
+  }
+  let port: number = DEFAULT_PORT[transport];
+  if (m[3] !== undefined) {
+    port = Number(m[3]);
+    if (port < 1 || port > 65535) throw ConfigError.at(d, `'forward': invalid port in '${text}'`);
+  }
+  return { hostname: hostname.toLowerCase(), port, transport, text, ...(m[2] === undefined || transport === 'dns' ? {} : { servername: m[2] }) };
 }

@@ -26,6 +26,7 @@ export function exchangeUdp(
   id: number,
   questionWire: Uint8Array,
   timeoutMs: number,
+  localAddress: string | null = null,
 ): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(target.family === 6 ? 'udp6' : 'udp4');
@@ -44,11 +45,15 @@ export function exchangeUdp(
       const layout = matchReply(msg, id, questionWire);
       if (layout !== null) finish(null, { wire: msg, layout });
     });
-    socket.connect(target.port, target.host, () => {
-      if (done) return;
-      socket.send(query, (err) => {
-        if (err) finish(err);
+    const connect = (): void => {
+      socket.connect(target.port, target.host, () => {
+        if (done) return;
+        socket.send(query, (err) => {
+          if (err) finish(err);
+        });
       });
-    });
+    };
+    if (localAddress === null) connect();
+    else socket.bind(0, localAddress, connect);
   });
 }

@@ -30,6 +30,7 @@ class PooledSocket {
   constructor(
     readonly socket: Socket,
     target: UdpTarget,
+    localAddress: string | null,
   ) {
     socket.on('message', (msg) => this.#onMessage(msg));
     // ICMP port unreachable and friends: every query on this socket fails now.
@@ -40,10 +41,15 @@ class PooledSocket {
         reject(err);
       };
       socket.once('error', failed);
-      socket.connect(target.port, target.host, () => {
-        socket.off('error', failed);
-        resolve();
-      });
+      const connect = (): void => {
+        socket.connect(target.port, target.host, () => {
+          socket.off('error', failed);
+          resolve();
+        });
+      };
+      // source_address: bind to it first (on a port the OS picks), then connect from there.
+      if (localAddress === null) connect();
+      else socket.bind(0, localAddress, connect);
     });
   }
 
@@ -94,6 +100,7 @@ export class UdpSocketPool {
   constructor(
     private readonly target: UdpTarget,
     private readonly ids: RandomIds,
+    private readonly localAddress: string | null = null,
     private readonly settings: UdpPoolSettings = DEFAULT_UDP_POOL,
   ) {
     this.#slots = new Array<PooledSocket | null>(settings.size).fill(null);
@@ -140,7 +147,7 @@ export class UdpSocketPool {
     const i = Math.floor(Math.random() * this.#slots.length);
     let ps = this.#slots[i] ?? null;
     if (ps === null || ps.retired) {
-      ps = new PooledSocket(createSocket(this.target.family === 6 ? 'udp6' : 'udp4'), this.target);
+      ps = new PooledSocket(createSocket(this.target.family === 6 ? 'udp6' : 'udp4'), this.target, this.localAddress);
       this.#slots[i] = ps;
     }
     ps.reserved++;

@@ -1,11 +1,13 @@
 // One upstream resolver (CoreDNS's proxy.Proxy): how to reach it (UDP over rotating sockets with a
-// TCP retry on TC, TCP from a pool, or TLS from a pool), and its health: a failed exchange kicks `. IN NS` probes, and
-// consecutive failed probes mark it down until a probe gets any well-formed reply.
+// TCP retry on TC, TCP from a pool, TLS from a pool, or DNS over HTTPS), and its health: a failed
+// exchange kicks `. IN NS` probes over the same transport, and consecutive failed probes mark it
+// down until a probe gets any well-formed reply.
 
 import { Flag, HEADER_SIZE, QClass, QType } from '../../dns/constants.js';
 import { encodeName } from '../../dns/wire/names.js';
 import type { Clock } from '../setup-context.js';
 import { ConnectionPool } from './connection-pool.js';
+import { DohClient } from './doh-client.js';
 import { ConnectionClosed } from './exchange-errors.js';
 import { HealthProbe } from './health-probe.js';
 import type { ForwardMetrics } from './metrics.js';
@@ -15,10 +17,10 @@ import { exchangeUdp, type Exchanged, type UdpTarget } from './udp-exchange.js';
 import { UdpSocketPool } from './udp-socket-pool.js';
 
 export interface UpstreamAddress extends UdpTarget {
-  readonly transport: 'dns' | 'tls';
+  readonly transport: 'dns' | 'tls' | 'https';
   /** `host:port` (IPv6 in brackets), the `to` label CoreDNS uses. */
   readonly label: string;
-  /** Per-endpoint TLS server name (`tls://IP%NAME`), overriding tls_servername. */
+  /** Per-endpoint TLS server name (`tls://IP%NAME`, `https://IP%NAME`), overriding tls_servername. */
   readonly servername?: string;
 }
 
@@ -35,8 +37,15 @@ export interface HealthCheckSettings {
 
 export interface UpstreamSettings {
   readonly expireMs: number;
+  /** Idle TCP/TLS connections kept for reuse (max_idle_conns); 0: no limit. */
+  readonly maxIdleConns: number;
+  /** A pooled connection older than this is not reused (max_age); 0: no limit. */
+  readonly maxAgeMs: number;
   readonly tls: StreamTls;
   readonly health: HealthCheckSettings;
+  readonly dohMethod: 'GET' | 'POST';
+  /** Local address of every socket to this upstream (source_address), or null for the OS's choice. */
+  readonly sourceAddress: string | null;
 }
 
 export type Proto = 'udp' | 'tcp';
@@ -48,6 +57,7 @@ export class Upstream {
   readonly #udp: UdpSocketPool;
   readonly #probe: HealthProbe;
   readonly #tls: StreamTls;
+  readonly #doh: DohClient | null;
   readonly #healthQuery: Uint8Array;
 
   constructor(
@@ -58,12 +68,21 @@ export class Upstream {
     private readonly ids: RandomIds,
   ) {
     this.label = address.label;
-    this.#pool = new ConnectionPool(settings.expireMs, clock);
-    this.#udp = new UdpSocketPool(address, ids);
+    this.#pool = new ConnectionPool(settings.expireMs, clock, settings.maxIdleConns, settings.maxAgeMs);
+    this.#udp = new UdpSocketPool(address, ids, settings.sourceAddress);
     this.#probe = new HealthProbe(() => this.#check(), settings.health.intervalMs);
     this.#tls =
-      address.transport === 'tls'
+      address.transport !== 'dns'
         ? { ...settings.tls, ...(address.servername === undefined ? {} : { servername: address.servername }) }
+        : null;
+    this.#doh =
+      address.transport === 'https'
+        ? new DohClient(address, {
+            method: settings.dohMethod,
+            tls: this.#tls,
+            idleMs: settings.expireMs,
+            ...(settings.sourceAddress === null ? {} : { localAddress: settings.sourceAddress }),
+          })
         : null;
     this.#healthQuery = healthQuery(settings.health.domain, settings.health.recursionDesired);
   }
@@ -88,6 +107,8 @@ export class Upstream {
    */
   async exchange(query: Uint8Array, questionWire: Uint8Array, proto: Proto, timeoutMs: number): Promise<Exchanged> {
     const deadline = this.clock.monotonic() + timeoutMs;
+    // DoH always runs over HTTPS, whatever the client's transport (CoreDNS).
+    if (this.#doh !== null) return this.#doh.exchange(query, questionWire, timeoutMs);
     if (this.address.transport === 'dns' && proto === 'udp') {
       const r = await this.#udp.exchange(query, questionWire, timeoutMs);
       if ((r.wire[2]! & (Flag.TC >> 8)) === 0) return r;
@@ -101,6 +122,7 @@ export class Upstream {
     this.#probe.stop();
     this.#pool.stop();
     this.#udp.stop();
+    this.#doh?.stop();
   }
 
   async #exchangeStream(query: Uint8Array, questionWire: Uint8Array, deadline: number): Promise<Exchanged> {
@@ -112,7 +134,7 @@ export class Upstream {
       let conn = this.#pool.take();
       const reused = conn !== null;
       this.metrics.connCache(this.label, proto, reused);
-      conn ??= await StreamConnection.dial(this.address, this.#tls, remaining);
+      conn ??= await StreamConnection.dial(this.address, this.#tls, remaining, this.clock.monotonic(), this.settings.sourceAddress);
       const id = this.ids.take();
       try {
         const r = await conn.exchange(withId(query, id), id, questionWire, Math.max(1, deadline - this.clock.monotonic()), reused);
@@ -133,10 +155,12 @@ export class Upstream {
     const questionWire = query.subarray(HEADER_SIZE);
     let ok = true;
     try {
-      if (this.#tls === null && !h.tcp) {
-        await exchangeUdp(this.address, query, id, questionWire, h.timeoutMs);
+      if (this.#doh !== null) {
+        await this.#doh.exchange(query, questionWire, h.timeoutMs);
+      } else if (this.#tls === null && !h.tcp) {
+        await exchangeUdp(this.address, query, id, questionWire, h.timeoutMs, this.settings.sourceAddress);
       } else {
-        const conn = await StreamConnection.dial(this.address, this.#tls, h.timeoutMs);
+        const conn = await StreamConnection.dial(this.address, this.#tls, h.timeoutMs, this.clock.monotonic(), this.settings.sourceAddress);
         try {
           await conn.exchange(query, id, questionWire, h.timeoutMs, false);
         } finally {
