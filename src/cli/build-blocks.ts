@@ -43,13 +43,12 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
       }
       // ready and prometheus learn their block's plugins before anything starts.
       announceChain(plugins);
-      const forwards = plugins.some((p) => p.name === 'forward');
       out.push(
         Object.freeze({
           zones,
           port,
           bind: Object.freeze([...settings.bind]),
-          writer: Object.freeze({ bufsize: settings.bufsize, recursionAvailable: forwards }),
+          writer: Object.freeze({ bufsize: settings.bufsize }),
           plugins: Object.freeze(plugins),
           chain: composeChain(plugins),
           ...(settings.reload === undefined ? {} : { reload: settings.reload }),

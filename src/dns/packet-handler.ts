@@ -28,7 +28,7 @@ export interface PacketObserver {
 
 export type HandleResult = Uint8Array | null | Promise<Uint8Array | null>;
 
-const UNROUTED: WriterSettings = Object.freeze({ bufsize: DEFAULT_BUFSIZE, recursionAvailable: false });
+const UNROUTED: WriterSettings = Object.freeze({ bufsize: DEFAULT_BUFSIZE });
 
 export class PacketHandler {
   constructor(

@@ -11,8 +11,6 @@ import type { Transport } from './request.js';
 export interface WriterSettings {
   /** Our EDNS payload size (bufsize). */
   readonly bufsize: number;
-  /** Set RA on every reply (the block forwards). */
-  readonly recursionAvailable: boolean;
 }
 
 const OPT_SIZE = 11;
@@ -144,9 +142,10 @@ function writeHeader(
     Flag.QR |
     (head.flags & 0x7800) | // opcode
     (head.flags & (Flag.RD | Flag.CD)) |
+    // RA only when the plugin's reply has it (an upstream's, through forward or cache), as in
+    // CoreDNS: so the query log's {rflags} and the wire always agree.
     (reply.flags & (Flag.AA | Flag.AD | Flag.RA)) |
     (reply.rcode & 0xf);
-  if (settings.recursionAvailable) flags |= Flag.RA;
   if (truncated) flags |= Flag.TC;
   out[0] = (head.id >> 8) & 0xff;
   out[1] = head.id & 0xff;

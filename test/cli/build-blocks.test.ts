@@ -24,7 +24,6 @@ describe('building server blocks', () => {
       files: { 'objects.yaml': objects },
     });
     expect(h.blocks[0]!.plugins.map((p) => p.name)).toEqual(['errors', 'log', 'loadbalance', 'cache', 'multicluster', 'forward']);
-    expect(h.blocks[0]!.writer.recursionAvailable).toBe(true);
   });
 
   it('routes each name to the block with the longest matching zone, REFUSED when none', async () => {

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeUpstream, answeringA } from '../support/fake-upstream.js';
+import { A, FakeUpstream, answering } from '../support/fake-upstream.js';
 import { makeHarness, type Harness } from '../support/harness.js';
 import { metricValue } from './plugin-harness.js';
 
@@ -16,7 +16,7 @@ describe('forward and cache in a Corefile with the clusterset.local zone', () =>
   let h: Harness;
 
   beforeAll(async () => {
-    up = await FakeUpstream.start(answeringA('192.0.2.99'));
+    up = await FakeUpstream.start(answering((q) => ({ answers: q.type === 1 ? [A(q.name, '192.0.2.99')] : [], flags: 0x80 })));
     h = makeHarness({
       corefile:
         `clusterset.local {\n  cache\n  multicluster {\n    objects objects.yaml\n  }\n}\n` +

@@ -78,7 +78,7 @@ function serverWith(port: number, plugins: Plugin[]): DnsServer {
     zones: ['.'],
     port,
     bind: ['127.0.0.1'],
-    writer: { bufsize: 1232, recursionAvailable: true },
+    writer: { bufsize: 1232 },
     plugins,
     chain: composeChain(plugins),
   };

@@ -69,10 +69,10 @@ export function makeRequest(name: string, type: string, opts: RequestOptions = {
   return requestFromQuery(r, raw, { proto: opts.proto ?? 'udp', family: 4, remoteAddress: '127.0.0.1', remotePort: opts.remotePort ?? 40000 }, { server: 'dns://:53', zone: '.' });
 }
 
-/** What the client receives for `reply` (the real writer, bufsize 1232, RA set as forwarding blocks do). */
+/** What the client receives for `reply` (the real writer, bufsize 1232). */
 export function clientSees(req: Request, reply: Reply): Decoded & { readonly bytes: Uint8Array } {
   const head = { id: req.id, flags: req.flags, questionWire: req.questionWire, edns: req.edns };
-  const bytes = writeResponse(head, reply, responseLimit(head, req.proto, 1232), { bufsize: 1232, recursionAvailable: true });
+  const bytes = writeResponse(head, reply, responseLimit(head, req.proto, 1232), { bufsize: 1232 });
   return { ...decode(bytes), bytes };
 }
 

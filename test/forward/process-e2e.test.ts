@@ -50,7 +50,7 @@ const isProbe = (q: SeenQuery): boolean => q.type === 13;
 
 describe('clusterset-dns with forward, cache and loop', () => {
   it('forwards, caches, and sends its loop probe to itself', async () => {
-    const up = await FakeUpstream.start(answering((q) => (isProbe(q) ? { rcode: 3 } : { answers: [{ type: 'A', name: q.name, ttl: 300, data: '192.0.2.77' }] })));
+    const up = await FakeUpstream.start(answering((q) => (isProbe(q) ? { rcode: 3 } : { answers: [{ type: 'A', name: q.name, ttl: 300, data: '192.0.2.77' }], flags: 0x80 })));
     upstreams.push(up);
     const port = await freeUdpPort();
     start(`.:${port} {\n  bind 127.0.0.1\n  cache 30\n  loop\n  forward . ${up.address}\n}\n`);
@@ -80,7 +80,9 @@ describe('clusterset-dns with forward, cache and loop', () => {
   });
 
   it.each([
-    ['forward . nowhere', ":3: 'forward': not an IP address or file: 'nowhere'"],
+    ['forward . not_a_name!', ":3: 'forward': not an IP address, file, or valid domain: 'not_a_name!'"],
+    // A hostname upstream that does not resolve (nothing answers on port 1) stops the start.
+    ['forward . nowhere.example.test {\n    resolver 127.0.0.1:1\n  }', ":3: 'forward': failed to resolve 'nowhere.example.test'"],
     ['forward . 127.0.0.1 {\n    policy fastest\n  }', ":4: 'policy': unknown policy 'fastest'"],
     ['cache {\n    prefetch 2 1m 99%\n  }', ':4:'],
     ['loop 1', ':3:'],

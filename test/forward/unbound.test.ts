@@ -39,7 +39,7 @@ describe.skipIf(!unboundAvailable())('forward and cache in front of unbound', ()
     const forward = build<ForwardPlugin>(forwardFactory, `forward . ${unbound.address}`, ctx);
     const plugins = [cache, forward];
     server = new DnsServer(
-      [{ zones: ['.'], port, bind: ['127.0.0.1'], writer: { bufsize: 1232, recursionAvailable: true }, plugins, chain: composeChain(plugins) }],
+      [{ zones: ['.'], port, bind: ['127.0.0.1'], writer: { bufsize: 1232 }, plugins, chain: composeChain(plugins) }],
       { dropped() {}, panicked() {} },
       pino({ level: 'silent' }),
     );

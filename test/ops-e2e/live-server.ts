@@ -96,8 +96,9 @@ export class LiveServer {
   private constructor(
     readonly dir: string,
     args: readonly string[],
+    nodeArgs: readonly string[] = [],
   ) {
-    this.#child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#exited = new Promise((r) => this.#child.once('exit', (code) => r(code)));
     this.#child.stdout!.on('data', (c: Buffer) => this.#onStdout(c.toString('utf8')));
     this.#child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
@@ -105,12 +106,12 @@ export class LiveServer {
 
   /**
    * Writes `files` (Corefile included) to a new temp dir, lets `prepare` add to it, and starts the
-   * program on its Corefile.
+   * program on its Corefile; `nodeArgs` go to node before the program (e.g. `--import` a test hook).
    */
-  static launch(files: Readonly<Record<string, string>>, prepare?: (dir: string) => void): LiveServer {
+  static launch(files: Readonly<Record<string, string>>, prepare?: (dir: string) => void, nodeArgs: readonly string[] = []): LiveServer {
     const dir = writeFiles(files);
     prepare?.(dir);
-    return new LiveServer(dir, ['-conf', join(dir, 'Corefile')]);
+    return new LiveServer(dir, ['-conf', join(dir, 'Corefile')], nodeArgs);
   }
 
   get pid(): number {

@@ -1,6 +1,6 @@
 // A plugin that throws (CoreDNS's panic) inside the real server over real sockets: the query is
-// answered SERVFAIL, coredns_panics_total counts it, `errors` logs it, `prometheus` still counts
-// the query, and the server keeps answering. Nothing in the shipped plugins throws on purpose, so
+// answered SERVFAIL, coredns_panics_total counts it, `errors` logs it, `prometheus` counts the
+// query under zone "dropped" as CoreDNS's server does, and the server keeps answering. Nothing in the shipped plugins throws on purpose, so
 // a test plugin is put in the chain of blocks built from a real Corefile.
 
 import { join } from 'node:path';
@@ -65,10 +65,13 @@ describe('a plugin that throws', () => {
     const text = (await httpGet(ports.metrics, '/metrics')).body;
     // The block binds 127.0.0.1, so CoreDNS's server label names that address.
     const base = { server: `dns://127.0.0.1:${ports.dns}`, zone: 'clusterset.local.', view: '' };
+    const dropped = { ...base, zone: 'dropped' };
     expect(valueOf(text, 'coredns_panics_total')).toBe(4);
-    expect(valueOf(text, 'coredns_dns_responses_total', { ...base, rcode: 'SERVFAIL', plugin: '' })).toBe(4);
+    expect(valueOf(text, 'coredns_dns_responses_total', { ...dropped, rcode: 'SERVFAIL', plugin: '' })).toBe(4);
+    expect(valueOf(text, 'coredns_dns_responses_total', { ...base, rcode: 'SERVFAIL', plugin: '' })).toBe(0);
     expect(valueOf(text, 'coredns_dns_responses_total', { ...base, rcode: 'NOERROR', plugin: 'multicluster' })).toBe(4);
-    expect(valueOf(text, 'coredns_dns_requests_total', { ...base, proto: 'tcp', family: '1', type: 'A' })).toBe(4);
+    expect(valueOf(text, 'coredns_dns_requests_total', { ...base, proto: 'tcp', family: '1', type: 'A' })).toBe(2);
+    expect(valueOf(text, 'coredns_dns_requests_total', { ...dropped, proto: 'tcp', family: '1', type: 'A' })).toBe(2);
 
     const errors = t.lines.filter((l) => l['plugin'] === 'errors').map((l) => l['msg']);
     expect(errors).toEqual([

@@ -121,12 +121,12 @@ describe('prometheus plugin metrics', () => {
     expect(await count()).toBe(6);
   });
 
-  it('counts a query whose chain threw as SERVFAIL and lets the exception through', async () => {
+  it('counts a query whose chain threw as SERVFAIL under zone "dropped" (CoreDNS) and lets the exception through', async () => {
     const { prom, scrape } = await startedPrometheus();
     const req = request('svc.ns.svc.clusterset.local.', 'A', { zone: 'clusterset.local.' });
     expect(() => prom.serve(req, () => { throw new Error('boom'); })).toThrow('boom');
     await expect(prom.serve(req, () => Promise.reject(new Error('later')))).rejects.toThrow('later');
-    expect(samples(await scrape(), 'coredns_dns_responses_total')).toEqual([{ labels: { ...base, rcode: 'SERVFAIL', plugin: '' }, value: 2 }]);
+    expect(samples(await scrape(), 'coredns_dns_responses_total')).toEqual([{ labels: { ...base, zone: 'dropped', rcode: 'SERVFAIL', plugin: '' }, value: 2 }]);
   });
 
   it('publishes plugin_enabled for the block and build_info', async () => {

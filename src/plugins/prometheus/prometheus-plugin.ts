@@ -1,6 +1,7 @@
 // The `prometheus` plugin: serves the registry on /metrics and reports every query that passes
 // through it under CoreDNS's metric names (ops/dns-metrics.ts). It sits early in the chain, so
-// it times and counts what the rest of the chain answered.
+// it times and counts what the rest of the chain answered. A query whose plugin threw is counted
+// as CoreDNS's server counts a recovered panic: zone "dropped", SERVFAIL, no plugin, no duration.
 
 import type { Registry } from 'prom-client';
 import type { Handler, Plugin } from '../plugin.js';
@@ -25,6 +26,8 @@ export interface PrometheusConfig {
 const NOT_HANDLERS = new Set(['health', 'ready']);
 
 const PANIC_REPLY = rcodeReply(Rcode.SERVFAIL, '');
+/** CoreDNS's vars.Dropped: no trailing dot, so it can never be a real zone. */
+export const DROPPED_ZONE = 'dropped';
 
 export class PrometheusPlugin implements Plugin, ChainObserver {
   readonly name = 'prometheus';
@@ -47,8 +50,8 @@ export class PrometheusPlugin implements Plugin, ChainObserver {
     try {
       out = next(req);
     } catch (err) {
-      // The server answers SERVFAIL and counts the panic; the query still counts here.
-      this.#report(req, PANIC_REPLY, start);
+      // The server answers SERVFAIL and counts the panic in coredns_panics_total.
+      this.#reportPanic(req);
       throw err;
     }
     if (out instanceof Promise) {
@@ -58,7 +61,7 @@ export class PrometheusPlugin implements Plugin, ChainObserver {
           return reply;
         },
         (err: unknown) => {
-          this.#report(req, PANIC_REPLY, start);
+          this.#reportPanic(req);
           throw err;
         },
       );
@@ -74,6 +77,11 @@ export class PrometheusPlugin implements Plugin, ChainObserver {
     const last = this.#last;
     const reporter = last !== null && last.server === req.server && last.zone === req.zone ? last.reporter : this.#reporterOf(req);
     reporter.report(req, reply, (this.clock.monotonic() - start) / 1000);
+  }
+
+  /** CoreDNS reports from the server's recover() with a fresh start time, so the duration is 0. */
+  #reportPanic(req: Request): void {
+    this.ops.dnsMetrics.reporter(req.server, DROPPED_ZONE).report(req, PANIC_REPLY, 0);
   }
 
   #reporterOf(req: Request): QueryReporter {
