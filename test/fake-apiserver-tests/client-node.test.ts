@@ -10,6 +10,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   makeInformer,
+  PatchStrategy,
   Watch,
   type KubernetesObject,
   type V1Service,
@@ -48,11 +49,10 @@ describe('client-node against the fake apiserver', () => {
       spec: { type: 'ClusterSetIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
     } as KubernetesObject);
     expect(si.metadata?.uid).toBeDefined();
-    const patched = await client.patch({
-      apiVersion: 'multicluster.x-k8s.io/v1alpha1',
-      kind: 'ServiceImport',
-      metadata: { name: 'web', namespace: 'default', labels: { patched: 'yes' } },
-    } as KubernetesObject);
+    const labels = { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 'web', namespace: 'default', labels: { patched: 'yes' } } };
+    // client-node patches with a strategic merge patch by default, which custom resources refuse (415).
+    await expect(client.patch(labels as KubernetesObject)).rejects.toMatchObject({ code: 415 });
+    const patched = await client.patch(labels as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
     expect(patched.metadata?.labels).toEqual({ patched: 'yes' });
     const read = await client.read({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' } });
     expect(read.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);

@@ -34,7 +34,7 @@ describe('fake apiserver CRUD', () => {
     const got = await call(api.url, 'GET', `${SVC}/web`);
     expect(got.body).toEqual(res.body);
     // A write to another resource bumps the same counter.
-    const si = await call(api.url, 'POST', SI, { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 'web' }, spec: { type: 'ClusterSetIP' } });
+    const si = await call(api.url, 'POST', SI, { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 'web' }, spec: { type: 'ClusterSetIP', ports: [{ port: 80 }] } });
     expect(Number(si.body.metadata.resourceVersion)).toBe(before + 2);
   });
 
@@ -101,7 +101,7 @@ describe('fake apiserver CRUD', () => {
   });
 
   it('generation moves on spec changes only', async () => {
-    await call(api.url, 'POST', SI, { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 'x' }, spec: { type: 'ClusterSetIP' } });
+    await call(api.url, 'POST', SI, { apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 'x' }, spec: { type: 'ClusterSetIP', ports: [{ port: 80 }] } });
     const labelled = await call(api.url, 'PATCH', `${SI}/x`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
     expect(labelled.body.metadata.generation).toBe(1);
     const specced = await call(api.url, 'PATCH', `${SI}/x`, { spec: { type: 'Headless' } }, 'application/merge-patch+json');
@@ -130,16 +130,16 @@ describe('fake apiserver CRUD', () => {
       apiVersion: 'multicluster.x-k8s.io/v1alpha1',
       kind: 'ServiceImport',
       metadata: { name: 'x' },
-      spec: { type: 'ClusterSetIP' },
+      spec: { type: 'ClusterSetIP', ports: [] },
       status: { clusters: [{ cluster: 'ignored' }] },
     });
     expect(created.body.status).toBeUndefined();
     const st = await call(api.url, 'PATCH', `${SI}/x/status`, { spec: { type: 'Headless' }, status: { clusters: [{ cluster: 'a' }] } }, 'application/merge-patch+json');
     expect(st.status).toBe(200);
     expect(st.body.status).toEqual({ clusters: [{ cluster: 'a' }] });
-    expect(st.body.spec).toEqual({ type: 'ClusterSetIP' });
-    const put = await call(api.url, 'PUT', `${SI}/x`, { ...st.body, spec: { type: 'Headless' }, status: { clusters: [] } });
-    expect(put.body.spec).toEqual({ type: 'Headless' });
+    expect(st.body.spec).toEqual({ type: 'ClusterSetIP', ports: [] });
+    const put = await call(api.url, 'PUT', `${SI}/x`, { ...st.body, spec: { type: 'Headless', ports: [] }, status: { clusters: [] } });
+    expect(put.body.spec).toEqual({ type: 'Headless', ports: [] });
     expect(put.body.status).toEqual({ clusters: [{ cluster: 'a' }] });
     const putStatus = await call(api.url, 'PUT', `${SI}/x/status`, { ...put.body, status: { clusters: [{ cluster: 'b' }] } });
     expect(putStatus.body.status).toEqual({ clusters: [{ cluster: 'b' }] });

@@ -156,7 +156,7 @@ describe('fake apiserver watch', () => {
     const alpha = watch('/apis/multicluster.x-k8s.io/v1alpha1/namespaces/default/serviceimports?watch=true');
     const beta = watch('/apis/multicluster.x-k8s.io/v1beta1/serviceimports?watch=true');
     await Promise.all([alpha.status, beta.status]);
-    a.create({ apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 's', namespace: 'default' }, spec: { type: 'ClusterSetIP' } });
+    a.create({ apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceImport', metadata: { name: 's', namespace: 'default' }, spec: { type: 'ClusterSetIP', ports: [{ port: 80 }] } });
     expect(((await alpha.waitFor(1))[0]?.object as KubeObject).apiVersion).toBe('multicluster.x-k8s.io/v1alpha1');
     expect(((await beta.waitFor(1))[0]?.object as KubeObject).apiVersion).toBe('multicluster.x-k8s.io/v1beta1');
     expect(a.get('multicluster.x-k8s.io/v1beta1', 'ServiceImport', 'default', 's').apiVersion).toBe('multicluster.x-k8s.io/v1beta1');

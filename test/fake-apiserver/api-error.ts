@@ -3,6 +3,7 @@
 
 import type { StatusObject } from './types.js';
 import type { ResourceDef } from './resources.js';
+import { aggregateMessage, errorBody, type FieldError } from './schema/field-errors.js';
 
 export class ApiError extends Error {
   readonly status: StatusObject;
@@ -66,9 +67,28 @@ export function conflict(def: ResourceDef, name: string, why: string): ApiError 
 export const STALE_OBJECT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
+/** `Service` for core, `ServiceImport.multicluster.x-k8s.io` otherwise (schema.GroupKind's String()). */
+export function qualifiedKind(gk: { readonly group: string; readonly kind: string }): string {
+  return gk.group === '' ? gk.kind : `${gk.kind}.${gk.group}`;
+}
+
+/** A 422 Invalid Status for one or more field errors, as apierrors.NewInvalid builds it. */
+export function invalidFields(gk: { readonly group: string; readonly kind: string }, name: string, errs: readonly FieldError[]): ApiError {
+  const causes = errs.map((e) => ({ reason: e.type, message: errorBody(e), field: e.field }));
+  const head = `${qualifiedKind(gk)} ${JSON.stringify(name)} is invalid`;
+  return new ApiError(
+    status(422, 'Invalid', errs.length === 0 ? head : `${head}: ${aggregateMessage(errs)}`, {
+      name,
+      group: gk.group,
+      kind: gk.kind,
+      causes,
+    }),
+  );
+}
+
 export function invalid(def: ResourceDef, name: string, field: string, detail: string, causeReason = 'FieldValueInvalid'): ApiError {
   return new ApiError(
-    status(422, 'Invalid', `${def.kind} "${name}" is invalid: ${field}: ${detail}`, {
+    status(422, 'Invalid', `${qualifiedKind(def)} "${name}" is invalid: ${field}: ${detail}`, {
       name,
       group: def.group,
       kind: def.kind,
@@ -85,8 +105,15 @@ export function methodNotAllowed(): ApiError {
   return new ApiError(status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
 }
 
-export function unsupportedMediaType(contentType: string): ApiError {
-  return new ApiError(status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json; got ${contentType}`));
+// Server-side apply (application/apply-patch+yaml) is not implemented, so it is not offered.
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+export function unsupportedMediaType(accepted: readonly string[] = PATCH_TYPES): ApiError {
+  return new ApiError(status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`));
+}
+
+export function notAcceptable(): ApiError {
+  return new ApiError(status(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=Table;v=v1beta1;g=meta.k8s.io'));
 }
 
 export function pathNotFound(): ApiError {

@@ -1,21 +1,25 @@
 // The in-process fake Kubernetes API server used by tests: a real node:http server on 127.0.0.1
-// serving namespaces, services, endpointslices, MCS serviceimports/serviceexports, leases and
-// clusterproperties with the apiserver's list/watch/write semantics, plus direct store access,
-// fault injection, a request log and a kubeconfig writer. Data survives stop()/restart().
+// serving the built-in kinds of resources.ts and the custom resources of its stored CRDs (seeded
+// with the repository's MCS and ClusterProperty CRDs) with the apiserver's list/watch/write
+// semantics, plus direct store access, fault injection, a request log and a kubeconfig writer.
+// Data survives stop()/restart().
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from './api-error.js';
+import { customResourceKey, resourceFromCrd } from './crd/crd-resource.js';
+import { shippedCrds } from './crd/shipped-crds.js';
+import { decodeWrite } from './decoder.js';
 import { Faults } from './faults.js';
 import { HttpHandler } from './http-handler.js';
 import { IpAllocator } from './ip-allocator.js';
 import { buildStrategies } from './kind-strategies.js';
 import { writeKubeconfigFile } from './kubeconfig-writer.js';
 import { RequestLog } from './request-log.js';
-import { apiVersionOf, ResourceTable, splitApiVersion, type MulticlusterVersion, type ResourceDef } from './resources.js';
+import { apiVersionOf, CRD_KEY, ResourceTable, splitApiVersion, type MulticlusterVersion, type ResourceDef } from './resources.js';
 import { applyMergePatch } from './patches.js';
 import { ObjectStore } from './store.js';
-import { deepClone, type KubeObject } from './types.js';
+import type { KubeObject } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 export { ApiError } from './api-error.js';
@@ -82,13 +86,21 @@ class FakeApiServerImpl implements FakeApiServer {
   private closed = false;
 
   constructor(opts: FakeApiServerOptions) {
-    this.table = new ResourceTable(opts.multiclusterVersions ?? ['v1alpha1']);
+    const multiclusterVersions = opts.multiclusterVersions ?? ['v1alpha1'];
+    if (multiclusterVersions.length === 0) throw new Error('multiclusterVersions must name at least one version');
+    this.table = new ResourceTable();
     const allocators = [new IpAllocator(opts.serviceCIDR ?? '10.96.0.0/16')];
     if (opts.serviceCIDRv6 !== undefined) allocators.push(new IpAllocator(opts.serviceCIDRv6));
     if (allocators.length === 2 && allocators[0]?.family === allocators[1]?.family) {
       throw new Error('serviceCIDR and serviceCIDRv6 must be of different families');
     }
-    this.store = new ObjectStore(this.table, buildStrategies(this.table, allocators), opts.historyWindow ?? 1000);
+    this.store = new ObjectStore(this.table, buildStrategies(allocators), opts.historyWindow ?? 1000);
+    // The served custom resources follow the stored CRDs, as the apiextensions controllers make them.
+    this.store.subscribe((event) => {
+      if (event.def.key !== CRD_KEY) return;
+      const key = customResourceKey(event.object);
+      this.table.setCustom(key, event.type === 'DELETED' ? undefined : resourceFromCrd(event.object));
+    });
     this.watches = new WatchHub(this.store, opts.bookmarkIntervalMs ?? 1000);
     this.faults = new Faults({
       closeWatches: () => this.watches.closeAll(),
@@ -99,6 +111,7 @@ class FakeApiServerImpl implements FakeApiServer {
     for (const ns of opts.namespaces ?? DEFAULT_NAMESPACES) {
       this.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
+    for (const crd of shippedCrds(multiclusterVersions)) this.create(crd);
     this.boundPort = opts.port ?? 0;
   }
 
@@ -164,22 +177,26 @@ class FakeApiServerImpl implements FakeApiServer {
 
   create<T extends KubeObject = KubeObject>(obj: KubeObject): T {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.present(this.store.create(def, version, obj.metadata.namespace, deepClone(obj)), def, version);
+    const { obj: decoded } = decodeWrite(def, version, obj, 'Warn');
+    return this.present(this.store.create(def, version, obj.metadata.namespace, decoded), def, version);
   }
 
   update<T extends KubeObject = KubeObject>(obj: KubeObject): T {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.present(this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', deepClone(obj), false), def, version);
+    const { obj: decoded } = decodeWrite(def, version, obj, 'Warn');
+    return this.present(this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', decoded, false), def, version);
   }
 
   updateStatus<T extends KubeObject = KubeObject>(obj: KubeObject): T {
     const { def, version } = this.resolve(obj.apiVersion, obj.kind);
-    return this.present(this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', deepClone(obj), true), def, version);
+    const { obj: decoded } = decodeWrite(def, version, obj, 'Warn');
+    return this.present(this.store.update(def, version, obj.metadata.namespace, obj.metadata.name ?? '', decoded, true), def, version);
   }
 
   private patchWith(apiVersion: string, kind: string, ns: string | undefined, name: string, mergePatch: Record<string, unknown>, status: boolean): KubeObject {
     const { def, version } = this.resolve(apiVersion, kind);
-    return this.present(this.store.patch(def, version, ns, name, (cur) => applyMergePatch(cur, mergePatch), status), def, version);
+    const apply = (cur: KubeObject): unknown => decodeWrite(def, version, applyMergePatch({ ...cur, apiVersion: apiVersionOf(def.group, version) }, mergePatch), 'Warn').obj;
+    return this.present(this.store.patch(def, version, ns, name, apply, status), def, version);
   }
 
   patch(apiVersion: string, kind: string, ns: string | undefined, name: string, mergePatch: Record<string, unknown>): KubeObject {
@@ -224,7 +241,6 @@ class FakeApiServerImpl implements FakeApiServer {
   }
 }
 
-import * as patchModule from './patches.js';
 
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const server = new FakeApiServerImpl(opts);

@@ -12,8 +12,9 @@ import {
   notFound,
   STALE_OBJECT,
 } from './api-error.js';
-import type { KindStrategy } from './kind-strategies.js';
-import { apiVersionOf, splitApiVersion, type ResourceDef, type ResourceTable } from './resources.js';
+import { customResourceKey } from './crd/crd-resource.js';
+import type { StrategyProvider } from './kind-strategies.js';
+import { apiVersionOf, CRD_KEY, splitApiVersion, type ResourceDef, type ResourceTable } from './resources.js';
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from './selectors.js';
 import { deepClone, isRecord, type KubeObject } from './types.js';
 
@@ -82,7 +83,7 @@ export class ObjectStore {
 
   constructor(
     private readonly table: ResourceTable,
-    private readonly strategies: ReadonlyMap<string, KindStrategy>,
+    private readonly strategyFor: StrategyProvider,
     private readonly historyWindow: number,
     startRv = 1,
   ) {
@@ -166,7 +167,8 @@ export class ObjectStore {
       }
     }
     const obj = deepClone(body) as KubeObject;
-    obj.apiVersion = apiVersionOf(def.group, version);
+    // Custom resources are stored at the CRD's storage version (conversion None: apiVersion only).
+    obj.apiVersion = apiVersionOf(def.group, def.custom?.storageVersion ?? version);
     obj.kind = def.kind;
     if (def.namespaced) {
       if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== namespace) {
@@ -234,7 +236,7 @@ export class ObjectStore {
     meta.creationTimestamp = nowRfc3339();
     meta.generation = 1;
     if (def.statusSubresource) delete obj.status;
-    this.strategies.get(def.key)?.prepareCreate?.(obj);
+    this.strategyFor(def).prepareCreate?.(obj, { def, version });
 
     this.rv++;
     meta.resourceVersion = String(this.rv);
@@ -251,7 +253,7 @@ export class ObjectStore {
     if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.commitUpdate(def, ns, name, incoming, status);
+    return this.commitUpdate(def, version, ns, name, incoming, status);
   }
 
   /** PATCH: `apply` turns the current object into the patched one (merge or JSON patch). */
@@ -268,10 +270,10 @@ export class ObjectStore {
     const patched = apply(current);
     const incoming = this.checkBody(def, version, ns, patched);
     if (incoming.metadata.name !== name) throw badRequest('metadata.name may not be changed by a patch');
-    return this.commitUpdate(def, ns, name, incoming, status);
+    return this.commitUpdate(def, version, ns, name, incoming, status);
   }
 
-  private commitUpdate(def: ResourceDef, ns: string, name: string, incoming: KubeObject, status: boolean): KubeObject {
+  private commitUpdate(def: ResourceDef, version: string, ns: string, name: string, incoming: KubeObject, status: boolean): KubeObject {
     const bucket = this.bucket(def);
     const current = bucket.get(objectKey(ns, name));
     if (current === undefined) throw notFound(def, name);
@@ -284,6 +286,7 @@ export class ObjectStore {
       next = deepClone(current);
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
+      this.strategyFor(def).prepareStatusUpdate?.(next, current, { def, version });
     } else {
       next = incoming;
       const keep = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp'] as const;
@@ -297,7 +300,7 @@ export class ObjectStore {
         if (current.status === undefined) delete next.status;
         else next.status = deepClone(current.status);
       }
-      this.strategies.get(def.key)?.prepareUpdate?.(next, current);
+      this.strategyFor(def).prepareUpdate?.(next, current, { def, version });
       if (specContent(next) !== specContent(current)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
@@ -323,6 +326,7 @@ export class ObjectStore {
     }
     const gone = new Set<string>();
     if (def.key === '/namespaces') this.deleteNamespaceContents(name, gone);
+    if (def.key === CRD_KEY) this.deleteCustomResources(current, gone);
     const deleted = this.remove(def, ns, name, gone);
     this.collectGarbage(gone);
     return deleted;
@@ -337,7 +341,7 @@ export class ObjectStore {
       this.uids.delete(obj.metadata.uid);
       gone.add(obj.metadata.uid);
     }
-    this.strategies.get(def.key)?.afterDelete?.(obj);
+    this.strategyFor(def).afterDelete?.(obj);
     this.rv++;
     const last = deepClone(obj);
     last.metadata.resourceVersion = String(this.rv);
@@ -352,6 +356,13 @@ export class ObjectStore {
         if (obj.metadata.namespace === namespace) this.remove(def, namespace, obj.metadata.name ?? '', gone);
       }
     }
+  }
+
+  /** A CRD's deletion takes all its custom resources with it (the apiserver's cleanup finalizer). */
+  private deleteCustomResources(crd: KubeObject, gone: Set<string>): void {
+    const def = this.table.byKey(customResourceKey(crd));
+    if (def === undefined) return;
+    for (const obj of [...this.bucket(def).values()]) this.remove(def, obj.metadata.namespace ?? '', obj.metadata.name ?? '', gone);
   }
 
   /**
