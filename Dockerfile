@@ -30,7 +30,7 @@ COPY --from=build /src/dist/src ./dist/src
 # 65532: no passwd entry needed; matches runAsUser in manifests/.
 USER 65532:65532
 EXPOSE 53/udp 53/tcp 8080 8181 9153
-# A young generation of at most 8 MB per semi-space: at 10k ServiceImports the default lets RSS
-# grow from 114 to 158 MB over relists; with it, 139 MB (README, Kubernetes source).
-ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/cli/clusterset-dns.js"]
+# The bin carries its own V8 flags (--max-semi-space-size=8, src/cli/launch.ts): it re-executes
+# node with them in place, so PID 1 stays the server and gets the signals.
+ENTRYPOINT ["node", "dist/src/cli/clusterset-dns.js"]
 CMD ["-conf", "/etc/clusterset-dns/Corefile"]

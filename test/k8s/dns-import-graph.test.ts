@@ -1,6 +1,6 @@
 // The DNS server must not load @kubernetes/client-node at start-up (it costs ~80 MB RSS and over
-// a second): walks the static, value-level imports from src/cli/clusterset-dns.ts through our
-// sources and fails if any reaches the package. `import type` is erased by tsc and a dynamic
+// a second): walks the static, value-level imports from src/cli/dns-main.ts (the program the bin
+// loads) through our sources and fails if any reaches the package. `import type` is erased by tsc and a dynamic
 // `await import(...)` (the exec-plugin fallback) loads only when used, so neither counts.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ const isClientNode = (spec: string): boolean => spec === '@kubernetes/client-nod
 
 describe('the DNS server import graph', () => {
   it('reaches the Kubernetes source but not @kubernetes/client-node', () => {
-    const { files, packages } = walk('src/cli/clusterset-dns.ts');
+    const { files, packages } = walk('src/cli/dns-main.ts');
     // The walk really follows the graph down to the Kubernetes transport.
     expect(files).toContain('src/plugins/multicluster/source-factory.ts');
     expect(files).toContain('src/k8s/informer.ts');
