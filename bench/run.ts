@@ -8,6 +8,7 @@ import { main as instructions } from './metrics-instructions.js';
 import { main as forward } from './forward.js';
 import { main as reconcilerLatency } from './reconciler-latency.js';
 import { main as reconcilerOutages } from './reconciler-outages.js';
+import { main as objectsFile } from './objects-file-load.js';
 
 // BENCH=reconciler runs both reconciler benches; BENCH_RECONCILER=latency or outages picks one.
 const reconciler = async (): Promise<void> => {
@@ -16,7 +17,7 @@ const reconciler = async (): Promise<void> => {
   if (part !== 'latency') await reconcilerOutages();
 };
 
-const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, instructions, k8s, reconciler };
+const benches: Record<string, () => Promise<void>> = { 'hot-path': hotPath, zone, forward, metrics, instructions, k8s, reconciler, 'objects-file': objectsFile };
 
 const pick = process.env['BENCH'];
 const names = pick ? pick.split(',') : Object.keys(benches);

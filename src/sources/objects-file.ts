@@ -1,16 +1,19 @@
 // The objects-file source: a YAML file of ServiceImport, EndpointSlice, Namespace and
 // ClusterProperty objects, served as if it were the cluster. The file is watched; every content change is applied as one
-// replaceAll + commit (one atomic snapshot), bad objects are logged and left out, and a file that
-// stops parsing keeps the last good data.
+// atomic snapshot, bad objects are logged and left out, and a file that stops parsing keeps the
+// last good data. A large file is parsed in a worker thread and applied in slices of a few
+// milliseconds (objects-file-load.ts, objects-file-apply.ts): the old data serves, and queries and
+// /health are answered, until the new data is complete.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../plugins/setup-context.js';
 import { FileWatch } from './file-watch.js';
 import type { ObjectSnapshot, ObjectSource } from './model.js';
-import { collectObjects, type ObjectProblem } from './objects-file-collect.js';
-import { parseObjectsText } from './objects-file-parse.js';
+import { applyInSlices } from './objects-file-apply.js';
+import type { ObjectProblem } from './objects-file-collect.js';
+import { IN_THREAD_MAX_CHARS, loadFileInWorker, loadObjectsText, type FileLoaded } from './objects-file-load.js';
 import { SnapshotStore } from './snapshot-store.js';
 
 export interface ObjectsFileSourceOptions {
@@ -19,6 +22,8 @@ export interface ObjectsFileSourceOptions {
   readonly clock?: Clock;
   /** Stat poll interval, the fallback when file system events are missed (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /** Files up to this many bytes are read and parsed on the main thread (objects-file-load.ts). */
+  readonly inThreadMaxChars?: number;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
@@ -135,6 +140,19 @@ export class ObjectsFileSource implements ObjectSource {
   /** Reads, parses and applies the file; the store publishes only if the data changed. */
   private async load(): Promise<LoadResult> {
     const started = this.clock.monotonic();
+    let size: number;
+    try {
+      size = (await stat(this.options.path)).size;
+    } catch (err) {
+      return { ok: false, error: `cannot read: ${(err as Error).message}`, line: null };
+    }
+    // A large file never touches this thread as text: read, hashed and parsed in a worker.
+    if (size > (this.options.inThreadMaxChars ?? IN_THREAD_MAX_CHARS)) {
+      this.logger.debug({ bytes: size }, 'objects file changed: loading');
+      const r = await loadFileInWorker(this.options.path, this.appliedHash);
+      if (r.ok === 'unchanged' || this.stopped) return { ok: true, snapshot: null };
+      return await this.apply(r, started);
+    }
     let text: string;
     try {
       text = await readFile(this.options.path, 'utf8');
@@ -148,16 +166,21 @@ export class ObjectsFileSource implements ObjectSource {
     const hash = createHash('sha256').update(text).digest('hex');
     if (this.stopped || hash === this.appliedHash) return { ok: true, snapshot: null };
 
-    const parsed = parseObjectsText(text);
-    if (!parsed.ok) {
-      const where = parsed.line > 0 ? `line ${parsed.line}: ` : '';
-      return { ok: false, error: `${where}${parsed.error}`, line: parsed.line || null };
+    this.logger.debug({ bytes: size }, 'objects file changed: loading');
+    return await this.apply({ ...loadObjectsText(text), hash }, started);
+  }
+
+  /** Applies what a load produced: the records in slices, then one commit. */
+  private async apply(loaded: Exclude<FileLoaded, { ok: 'unchanged' }>, started: number): Promise<LoadResult> {
+    if (!loaded.ok) {
+      const where = loaded.line > 0 ? `line ${loaded.line}: ` : '';
+      return { ok: false, error: `${where}${loaded.error}`, line: loaded.line || null };
     }
-    const collected = collectObjects(parsed.objects);
+    const collected = loaded.collected;
     for (const problem of collected.problems) this.report(problem);
 
-    this.store.replaceAll(collected);
-    this.appliedHash = hash;
+    if (!(await applyInSlices(this.store, collected, () => this.clock.monotonic(), () => this.stopped))) return { ok: true, snapshot: null };
+    this.appliedHash = loaded.hash;
     const snapshot = this.store.commit();
     this.logger.info(
       {
