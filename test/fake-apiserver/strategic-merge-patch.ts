@@ -123,7 +123,7 @@ export class StrategicMergePatcher {
       let merged: unknown[];
       if (cur !== undefined && Array.isArray(pv)) merged = meta.strategy === 'merge' ? this.mergeSlice(cur, pv, meta, false) : pv;
       else if (cur !== undefined) merged = cur;
-      else if (Array.isArray(pv)) merged = pv;
+      else if (Array.isArray(pv)) merged = meta.strategy === 'merge' ? this.mergeSlice([], pv, meta, false) : pv;
       else continue;
       original[listKey] = this.normalizeOrder(merged, order, (cur ?? []) as unknown[], meta.mergeKey);
       delete patch[listKey];
@@ -160,8 +160,9 @@ export class StrategicMergePatcher {
     for (const item of plain) {
       if (!(key in item)) throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
       const i = base.findIndex((b) => isRecord(b) && b[key] === item[key]);
+      // A new item comes in like any new value: its own directives resolved, its nulls dropped.
       if (i >= 0) base[i] = this.mergeMap(base[i] as Rec, item, itemSchema);
-      else base.push(item);
+      else base.push(this.mergeMap({}, item, itemSchema));
     }
     return this.normalizeOrder(base, patch, original, key);
   }

@@ -93,7 +93,7 @@ export class ResourceRoutes {
     const page = pageOf(this.store.listShared(def, selection), query);
     if (rendering === 'table') {
       const items = page.items.map((o) => present(o, t));
-      sendJson(res, 200, toTable(def, version, items, page, { include: parseIncludeObject(query.get('includeObject')), noHeaders: false }));
+      sendJson(res, 200, toTable(def, version, items, page, parseIncludeObject(query.get('includeObject'))));
       return;
     }
     const metadata: Record<string, unknown> = { resourceVersion: page.resourceVersion };
@@ -115,7 +115,7 @@ export class ResourceRoutes {
     const obj = present(this.store.get(t.def, t.namespace, name), t);
     if (rendering === 'table') {
       const meta = { resourceVersion: obj.metadata.resourceVersion ?? '' };
-      sendJson(res, 200, toTable(t.def, t.version, [obj], meta, { include: parseIncludeObject(query.get('includeObject')), noHeaders: false }));
+      sendJson(res, 200, toTable(t.def, t.version, [obj], meta, parseIncludeObject(query.get('includeObject'))));
       return;
     }
     sendJson(res, 200, obj);

@@ -1,6 +1,7 @@
 // Validation ratcheting (CRDValidationRatcheting, on by default since Kubernetes 1.30): on an
 // update, an error about a value that is the same as in the old object is dropped, so objects
-// stored under an older, looser schema can still be updated elsewhere.
+// stored under an older, looser schema can still be updated elsewhere. List items count as the
+// same only while their whole list is.
 
 import type { FieldError } from './field-errors.js';
 import { isRecord } from '../types.js';
@@ -36,6 +37,11 @@ export function ratchet(errs: readonly FieldError[], obj: unknown, old: unknown)
     const path = tokens(e.field);
     // A missing required field is judged by the object that should hold it.
     const where = e.type === 'FieldValueRequired' ? path.slice(0, -1) : path;
+    // Items of a list are only matched up when the whole list is unchanged (the atomic-list rule;
+    // correlating list-type map items by key, as the apiserver also does, is not done here).
+    for (let i = 0; i < where.length; i++) {
+      if (typeof where[i] === 'number' && !same(at(obj, where.slice(0, i)), at(old, where.slice(0, i)))) return true;
+    }
     return !same(at(obj, where), at(old, where));
   });
 }

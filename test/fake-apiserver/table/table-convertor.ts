@@ -85,12 +85,12 @@ export function toTable(
   version: string,
   objects: readonly KubeObject[],
   meta: TableMeta,
-  opts: { readonly include: IncludeObject; readonly noHeaders: boolean },
+  include: IncludeObject,
   now = Date.now(),
 ): Record<string, unknown> {
   const printer = printerFor(def, version);
   const rows = objects.map((o) => {
-    const object = rowObject(o, opts.include);
+    const object = rowObject(o, include);
     return { cells: printer.cells(o, now), ...(object !== undefined ? { object } : {}) };
   });
   const metadata: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
@@ -100,7 +100,7 @@ export function toTable(
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata,
-    ...(opts.noHeaders ? {} : { columnDefinitions: printer.columns }),
+    columnDefinitions: printer.columns,
     rows,
   };
 }
