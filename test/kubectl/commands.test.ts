@@ -17,7 +17,8 @@ function lines(stdout: string): string[][] {
     .map((l) => l.trim().split(/\s{2,}/));
 }
 
-describe('kubectl against the test API server', () => {
+// Each test runs several kubectl processes; the bound leaves room for a loaded machine.
+describe('kubectl against the test API server', { timeout: 90_000 }, () => {
   let dir: string;
   let api: FakeApiServer;
   let kubectl: Kubectl;

@@ -32,7 +32,8 @@ function names(stdout: string): string[] {
     .map((l) => l.trim().split(/\s+/)[0] ?? '');
 }
 
-describe('kubectl apply -k of the shipped manifests', () => {
+// Each test runs kubectl processes; the bound leaves room for a loaded machine.
+describe('kubectl apply -k of the shipped manifests', { timeout: 90_000 }, () => {
   let dir: string;
   let api: FakeApiServer;
   let kubectl: Kubectl;
