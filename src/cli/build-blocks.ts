@@ -52,6 +52,7 @@ export function buildBlocks(parsed: readonly ServerBlock[], opts: BuildOptions):
           plugins: Object.freeze(plugins),
           chain: composeChain(plugins),
           ...(settings.reload === undefined ? {} : { reload: settings.reload }),
+          ...(settings.timeouts === undefined ? {} : { timeouts: Object.freeze({ ...settings.timeouts }) }),
         }),
       );
     }

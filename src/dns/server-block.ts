@@ -4,6 +4,7 @@
 import type { Handler, Plugin } from '../plugins/plugin.js';
 import type { WriterSettings } from './response-writer.js';
 import type { ReloadSettings } from '../ops/reload-settings.js';
+import type { TcpTimeouts } from './transport/tcp-limits.js';
 
 export interface ServerBlockRuntime {
   readonly zones: readonly string[];
@@ -15,4 +16,6 @@ export interface ServerBlockRuntime {
   readonly chain: Handler;
   /** Set by the block's `reload` directive. */
   readonly reload?: ReloadSettings;
+  /** Set by the block's `timeouts` directive: its TCP listeners' read, write and idle timeouts. */
+  readonly timeouts?: Partial<TcpTimeouts>;
 }

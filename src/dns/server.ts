@@ -8,14 +8,20 @@ import { PacketHandler, type HandleResult, type PacketMeta, type PacketObserver 
 import { ZoneRouter } from './router.js';
 import type { ServerBlockRuntime } from './server-block.js';
 import { serverLabel } from './server-label.js';
-import { TcpListener } from './transport/tcp-listener.js';
+import { TcpListener, type TcpObserver } from './transport/tcp-listener.js';
+import { TCP_DEFAULTS, withBlockTimeouts, type TcpLimits } from './transport/tcp-limits.js';
 import { UdpListener } from './transport/udp-listener.js';
 
 export interface ServerOptions {
   readonly reusePort?: boolean;
-  readonly tcpIdleTimeoutMs?: number;
-  readonly tcpMaxConnections?: number;
+  /** TCP limits instead of the defaults (tests); a block's `timeouts` still wins for its listeners. */
+  readonly tcp?: Partial<TcpLimits>;
 }
+
+/** The packet handler's hooks, and the TCP listeners' when given (metrics). */
+export type ServerObserver = PacketObserver & { readonly tcp?: TcpObserver };
+
+const UNOBSERVED_TCP: TcpObserver = { refused() {}, closed() {}, open() {} };
 
 export interface BoundAddress {
   readonly address: string;
@@ -82,11 +88,15 @@ export class DnsServer {
 
   constructor(
     blocks: readonly ServerBlockRuntime[],
-    private readonly observer: PacketObserver,
+    private readonly observer: ServerObserver,
     private readonly logger: Logger,
     private readonly options: ServerOptions = {},
   ) {
     this.#blocks = blocks;
+  }
+
+  #limits(blocks: readonly ServerBlockRuntime[]): TcpLimits {
+    return withBlockTimeouts({ ...TCP_DEFAULTS, ...this.options.tcp }, blocks.map((b) => b.timeouts ?? {}));
   }
 
   get blocks(): readonly ServerBlockRuntime[] {
@@ -123,14 +133,10 @@ export class DnsServer {
       const udp = new UdpListener({ address: entry.address, port: entry.port, reusePort: this.options.reusePort ?? false }, handler, this.logger);
       await udp.start();
       const tcp = new TcpListener(
-        {
-          address: entry.address,
-          port: entry.port === 0 ? udp.port : entry.port,
-          ...(this.options.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.tcpIdleTimeoutMs }),
-          ...(this.options.tcpMaxConnections === undefined ? {} : { maxConnections: this.options.tcpMaxConnections }),
-        },
+        { address: entry.address, port: entry.port === 0 ? udp.port : entry.port, limits: this.#limits(entry.blocks) },
         handler,
         this.logger,
+        this.observer.tcp ?? UNOBSERVED_TCP,
       );
       try {
         await tcp.start();
@@ -158,8 +164,12 @@ export class DnsServer {
     try {
       for (const entry of plan) {
         const ep = this.#endpoints.get(planKey(entry));
-        if (ep) ep.handler.setRouter(new ZoneRouter(entry.blocks));
-        else await this.#open(entry);
+        if (ep) {
+          ep.handler.setRouter(new ZoneRouter(entry.blocks));
+          ep.tcp.setLimits(this.#limits(entry.blocks));
+        } else {
+          await this.#open(entry);
+        }
       }
     } catch (err) {
       await stopPlugins(next);

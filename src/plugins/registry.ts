@@ -16,8 +16,10 @@ import { multiclusterFactory } from './multicluster/setup.js';
 import { prometheusFactory } from './prometheus/setup.js';
 import { readyFactory } from './ready/setup.js';
 import { reloadFactory } from './reload/setup.js';
+import { timeoutsFactory } from './timeouts/setup.js';
 
 export const PLUGIN_ORDER = [
+  'timeouts',
   'reload',
   'bufsize',
   'bind',
@@ -47,6 +49,7 @@ const factories: readonly PluginFactory[] = [
   prometheusFactory,
   readyFactory,
   reloadFactory,
+  timeoutsFactory,
 ];
 
 export const FACTORIES: ReadonlyMap<string, PluginFactory> = new Map(factories.map((f) => [f.name, f]));

@@ -9,6 +9,7 @@ import type { Plugin } from './plugin.js';
 import type { Operations } from '../ops/operations.js';
 import type { ReloadSettings } from '../ops/reload-settings.js';
 import type { KubernetesInformerTuning } from '../sources/kubernetes-source.js';
+import type { TcpTimeouts } from '../dns/transport/tcp-limits.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -38,7 +39,7 @@ export interface Runtime {
   readonly kubernetesInformer?: KubernetesInformerTuning;
 }
 
-/** Settings of a server block that directives (bind, bufsize) change rather than adding a plugin. */
+/** Settings of a server block that directives (bind, bufsize, reload, timeouts) change rather than adding a plugin. */
 export interface BlockSettings {
   /** Listen addresses; empty means all interfaces (CoreDNS's default). */
   bind: string[];
@@ -46,6 +47,8 @@ export interface BlockSettings {
   bufsize: number;
   /** Set by `reload`: how often to re-read the Corefile (ops/reload-watcher.ts). */
   reload?: ReloadSettings;
+  /** Set by `timeouts`: the block's TCP read, write and idle timeouts. */
+  timeouts?: Partial<TcpTimeouts>;
 }
 
 export interface SetupContext {

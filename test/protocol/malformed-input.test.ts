@@ -64,7 +64,7 @@ describe('malformed input', () => {
   let port: number;
   beforeAll(async () => {
     h = makeHarness({ corefile: 'clusterset.local {\n  multicluster {\n    objects objects.yaml\n  }\n}\n', files: { 'objects.yaml': fixture } });
-    port = await h.serve({ tcpIdleTimeoutMs: 300 });
+    port = await h.serve({ tcp: { idleMs: 300, readMs: 300 } });
   });
   afterAll(async () => h.stop());
 

@@ -1,42 +1,61 @@
 // TCP transport (RFC 7766): two-byte length framing, several queries per connection processed
-// concurrently and answered as each completes, an idle timeout, a cap on connections and on
-// queries in flight per connection, and back-pressure when a client does not read.
+// concurrently and answered as each completes, a cap on queries in flight per connection, and
+// back-pressure when a client does not read. Which connections may stay, and for how long, is
+// the connection table's job (tcp-connections.ts); this file moves the bytes and tells it.
 
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PacketHandler, PacketMeta } from '../packet-handler.js';
 import { clientAddress, clientFamily, isWildcard } from './addresses.js';
 import { InflightCounter } from './inflight.js';
+import { TcpConnections, TrackedConnection, type TcpCloseReason, type TcpRefusal } from './tcp-connections.js';
+import { TCP_DEFAULTS, type TcpLimits } from './tcp-limits.js';
 
 export interface TcpOptions {
   readonly address: string;
   readonly port: number;
-  readonly idleTimeoutMs?: number;
-  readonly maxConnections?: number;
+  readonly limits?: TcpLimits;
   readonly maxInflightPerConnection?: number;
 }
 
-export const TCP_DEFAULTS = { idleTimeoutMs: 10_000, maxConnections: 1000, maxInflightPerConnection: 64 } as const;
+/** What happens to connections, for metrics: refused at the door, closed by us, open now. */
+export interface TcpObserver {
+  refused(reason: TcpRefusal): void;
+  closed(reason: TcpCloseReason | 'bad_frame'): void;
+  /** +1 when a connection is admitted, -1 when it goes. */
+  open(delta: 1 | -1): void;
+}
+
+const MAX_INFLIGHT_PER_CONNECTION = 64;
 
 export class TcpListener {
   #server: net.Server | null = null;
   readonly #sockets = new Set<net.Socket>();
   readonly #inflight = new InflightCounter();
+  readonly #connections: TcpConnections;
 
   constructor(
     private readonly options: TcpOptions,
     private readonly handler: PacketHandler,
     private readonly logger: Logger,
-  ) {}
+    private readonly observer: TcpObserver,
+  ) {
+    this.#connections = new TcpConnections(options.limits ?? TCP_DEFAULTS, () => performance.now());
+  }
 
   get port(): number {
     const a = this.#server?.address();
     return a && typeof a === 'object' ? a.port : this.options.port;
   }
 
+  /** New timeouts or caps (a reload); open connections are held to them from the next sweep. */
+  setLimits(limits: TcpLimits): void {
+    this.#connections.setLimits(limits);
+  }
+
   async start(): Promise<void> {
     const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket));
-    server.maxConnections = this.options.maxConnections ?? TCP_DEFAULTS.maxConnections;
     server.on('error', (err) => this.logger.error({ err }, 'tcp server error'));
     const wildcard = isWildcard(this.options.address);
     await new Promise<void>((resolve, reject) => {
@@ -50,7 +69,6 @@ export class TcpListener {
   }
 
   #onConnection(socket: net.Socket): void {
-    this.#sockets.add(socket);
     const remote = socket.remoteAddress ?? '';
     const meta: PacketMeta = {
       proto: 'tcp',
@@ -58,35 +76,58 @@ export class TcpListener {
       remoteAddress: clientAddress(remote),
       remotePort: socket.remotePort ?? 0,
     };
-    const maxInflight = this.options.maxInflightPerConnection ?? TCP_DEFAULTS.maxInflightPerConnection;
-    let pending: Buffer = Buffer.alloc(0);
-    let inflight = 0;
-    socket.setTimeout(this.options.idleTimeoutMs ?? TCP_DEFAULTS.idleTimeoutMs);
-    socket.on('timeout', () => socket.destroy());
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.#sockets.delete(socket));
+    const conn = new TrackedConnection(meta.remoteAddress, performance.now(), (reason) => {
+      if (socket.destroyed) return;
+      this.observer.closed(reason);
+      socket.destroy();
+    });
+    const refused = this.#connections.admit(conn);
+    if (refused !== null) {
+      this.observer.refused(refused);
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    this.observer.open(1);
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      this.#connections.remove(conn);
+      this.observer.open(-1);
+    });
+
+    const maxInflight = this.options.maxInflightPerConnection ?? MAX_INFLIGHT_PER_CONNECTION;
+    let pending: Buffer = Buffer.alloc(0);
 
     const send = (bytes: Uint8Array | null): void => {
       if (bytes === null || socket.destroyed) return;
       const frame = Buffer.allocUnsafe(2 + bytes.length);
       frame.writeUInt16BE(bytes.length, 0);
       frame.set(bytes, 2);
-      if (!socket.write(frame)) {
+      if (!socket.write(frame) && conn.writeSince < 0) {
+        // The client is not reading: stop reading its queries until it does, within the write timeout.
+        conn.writeSince = performance.now();
         socket.pause();
-        socket.once('drain', () => socket.resume());
+        socket.once('drain', () => {
+          conn.writeSince = -1;
+          this.#connections.touch(conn);
+          if (conn.inflight < maxInflight) socket.resume();
+        });
       }
     };
 
     const pump = (): void => {
-      while (pending.length >= 2 && inflight < maxInflight) {
+      while (pending.length >= 2 && conn.inflight < maxInflight) {
         const len = pending.readUInt16BE(0);
         if (len === 0) {
+          this.observer.closed('bad_frame');
           socket.destroy(); // a zero-length frame cannot be a DNS message
           return;
         }
-        if (pending.length < 2 + len) return; // wait for the rest (the idle timeout bounds a liar)
+        if (pending.length < 2 + len) return; // the rest is on its way, within the read timeout
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
+        conn.messageSince = pending.length > 0 ? performance.now() : -1;
         let out;
         try {
           out = this.handler.handle(Buffer.from(msg), meta);
@@ -99,21 +140,25 @@ export class TcpListener {
           send(out);
           continue;
         }
-        inflight++;
+        conn.inflight++;
         this.#inflight.begin();
         out
           .then(send, (err: unknown) => this.logger.error({ err }, 'tcp packet handling failed'))
           .finally(() => {
-            inflight--;
+            conn.inflight--;
             this.#inflight.end();
-            if (inflight < maxInflight && socket.isPaused() && socket.writableLength === 0) socket.resume();
+            this.#connections.touch(conn);
+            if (conn.inflight < maxInflight && socket.isPaused() && conn.writeSince < 0) socket.resume();
             pump();
           });
       }
-      if (inflight >= maxInflight) socket.pause();
+      if (conn.inflight >= maxInflight) socket.pause();
     };
 
     socket.on('data', (chunk: Buffer) => {
+      this.#connections.touch(conn);
+      // A query's read deadline runs from its first byte (the first query's from the connect).
+      if (conn.messageSince < 0) conn.messageSince = conn.lastActivity;
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       pump();
     });
@@ -129,6 +174,7 @@ export class TcpListener {
     const s = this.#server;
     if (s === null) return;
     this.#server = null;
+    this.#connections.stop();
     const closed = new Promise<void>((resolve) => s.close(() => resolve()));
     for (const sock of this.#sockets) sock.destroy();
     await closed;
