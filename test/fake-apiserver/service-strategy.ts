@@ -1,6 +1,7 @@
 // What the apiserver does to a Service on create, update and delete beyond plain storage: spec
-// defaults, ClusterIP(s) allocation for single- and dual-stack, immutability of allocated IPs, and
-// releasing them when the Service goes away.
+// defaults (and the empty load balancer status every Service has), ClusterIP(s) allocation for
+// single- and dual-stack, immutability of allocated IPs, and releasing them when the Service goes
+// away.
 
 import { invalid } from './api-error.js';
 import type { IpAllocator, IpFamily } from './ip-allocator.js';
@@ -45,6 +46,8 @@ export class ServiceStrategy {
   prepareCreate(obj: KubeObject): void {
     const name = obj.metadata.name ?? '';
     const spec = specOf(obj);
+    // The Go type always serializes its (empty) load balancer status, so a Service reads back with one.
+    obj.status = { loadBalancer: {} };
     spec.type ??= 'ClusterIP';
     spec.sessionAffinity ??= 'None';
     defaultPorts(spec);
@@ -139,6 +142,12 @@ export class ServiceStrategy {
     }
     spec.ipFamilies ??= oldSpec.ipFamilies;
     spec.ipFamilyPolicy ??= oldSpec.ipFamilyPolicy;
+  }
+
+  prepareStatusUpdate(obj: KubeObject): void {
+    const status = isRecord(obj.status) ? obj.status : {};
+    status.loadBalancer ??= {};
+    obj.status = status;
   }
 
   afterDelete(obj: KubeObject): void {
