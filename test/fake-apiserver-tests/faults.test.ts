@@ -43,6 +43,27 @@ describe('fake apiserver faults, log and lifecycle', () => {
     expect((await fetch(`${a.url}${SVC}?watch=true`)).status).toBe(500);
   });
 
+  it('limitRequestRate answers requests past the rate in a one-second window with 429 and Retry-After', async () => {
+    const a = (api = await startFakeApiServer());
+    a.faults.limitRequestRate(3);
+    const codes: number[] = [];
+    let retryAfter: string | null = null;
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${a.url}${SVC}`);
+      codes.push(res.status);
+      if (res.status === 429) {
+        retryAfter = res.headers.get('retry-after');
+        expect(await res.json()).toMatchObject({ kind: 'Status', code: 429, reason: 'TooManyRequests' });
+      } else await res.text();
+    }
+    // Five quick requests share a window (unless a second boundary fell between them).
+    if (Date.now() - started < 900) expect(codes).toEqual([200, 200, 200, 429, 429]);
+    expect(retryAfter).toBe('1');
+    a.faults.limitRequestRate(0);
+    expect((await call(a.url, 'GET', SVC)).status).toBe(200);
+  });
+
   it('failUntilCleared fails everything (watches too) until clearFailures', async () => {
     const a = (api = await startFakeApiServer());
     a.faults.failUntilCleared();

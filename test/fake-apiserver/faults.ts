@@ -1,5 +1,5 @@
-// Fault injection for the fake API server: scripted error answers, per-request latency, closing or
-// silencing watch streams, and compacting the event history.
+// Fault injection for the fake API server: scripted error answers, per-request latency, a request
+// rate past which it answers 429, closing or silencing watch streams, and compacting the event history.
 
 export type PathFilter = string | RegExp;
 
@@ -18,6 +18,9 @@ export interface FaultHooks {
 export class Faults {
   private rules: FailureRule[] = [];
   private latency = 0;
+  private rate = 0;
+  private windowStart = 0;
+  private inWindow = 0;
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -47,6 +50,24 @@ export class Faults {
 
   latencyMs(): number {
     return this.latency;
+  }
+
+  /**
+   * Answers requests beyond `perSecond` in any one-second window with 429 TooManyRequests and
+   * `Retry-After: 1`, as a busy API server's priority and fairness does (0 turns it off).
+   */
+  limitRequestRate(perSecond: number): void {
+    this.rate = Math.max(0, perSecond);
+  }
+
+  /** Whether this request is over the rate (counting it). */
+  overRate(now: number): boolean {
+    if (this.rate === 0) return false;
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    return ++this.inWindow > this.rate;
   }
 
   /**

@@ -117,6 +117,14 @@ export class HttpHandler {
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (res.destroyed) return;
 
+    if (this.faults.overRate(Date.now())) {
+      res.setHeader('Retry-After', '1');
+      const status = injectedFault(429);
+      status.message = 'Too many requests, please try again later.';
+      sendJson(res, 429, status);
+      return;
+    }
+
     const failure = this.faults.take(record.path);
     if (failure !== null) {
       const status = injectedFault(failure);

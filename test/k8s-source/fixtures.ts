@@ -25,7 +25,9 @@ export function serviceImport(
   spec: Record<string, unknown>,
   version: 'v1alpha1' | 'v1beta1' = 'v1alpha1',
 ): KubeObject {
-  return { apiVersion: `${MCS}/${version}`, kind: 'ServiceImport', metadata: { name, namespace: ns }, spec } as KubeObject;
+  // The MCS CRDs require type and ports: a real cluster rejects an import without them.
+  const full = { type: 'ClusterSetIP', ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec };
+  return { apiVersion: `${MCS}/${version}`, kind: 'ServiceImport', metadata: { name, namespace: ns }, spec: full } as KubeObject;
 }
 
 export interface EndpointSpec {

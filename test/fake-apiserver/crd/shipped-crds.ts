@@ -2,14 +2,21 @@
 // them: the multicluster group cut down to the versions a test asks to serve, v1beta1 as storage
 // when served, and the rest as shipped.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { MULTICLUSTER_GROUP, type MulticlusterVersion } from '../resources.js';
 import { deepClone, isRecord, type KubeObject } from '../types.js';
 
-const CRD_DIR = fileURLToPath(new URL('../../../manifests/crds/', import.meta.url));
+/** manifests/crds of the repository: the first folder up from here holding it (also from dist/, for benches). */
+function crdDir(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 8 && !existsSync(join(dir, 'manifests', 'crds')); i++) dir = join(dir, '..');
+  return join(dir, 'manifests', 'crds');
+}
+
+const CRD_DIR = crdDir();
 
 let cache: KubeObject[] | undefined;
 
