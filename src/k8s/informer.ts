@@ -3,6 +3,9 @@
 // rotate); bookmarks advance the resourceVersion; a 410 relists while the old store keeps
 // serving and then emits the difference as one batch; errors, stream ends and silent streams
 // re-watch from the last resourceVersion with backoff; a periodic relist heals missed events.
+// While it waits out a backoff (which grows to 30 s), a light probe (a list of at most one object
+// of its own resource, jittered, every 0.25 s growing to 2 s) ends the wait as soon as the API
+// answers again, so changes are served within seconds of an outage's end, whatever its length.
 // client-node's own informer, by contrast, stops for good on any non-410 error and never asks for
 // bookmarks. Transport: an ApiConnection for credentials/TLS, node:http(s) for streaming. An
 // optional transform reduces each object to what its consumer reads before it is stored: most of
@@ -66,6 +69,8 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
   readonly resyncMs?: number;
   /** Reconnect backoff. Default 1 s doubling to 30 s, with jitter. */
   readonly backoff?: BackoffSettings;
+  /** Probe pacing while a backoff runs. Default 250 ms doubling to 2 s, each delay drawn from its upper half. */
+  readonly probe?: BackoffSettings;
   /** Each watch asks the server to end it after a random time in [t, 2t) seconds. Default 300. */
   readonly watchTimeoutSeconds?: number;
   /** How long a list or a watch may take to start answering. Default 30 s. */
@@ -107,6 +112,10 @@ interface WatchLine {
   object?: { metadata?: { resourceVersion?: unknown }; code?: unknown; reason?: unknown; message?: unknown };
 }
 
+const DEFAULT_PROBE: BackoffSettings = { initialMs: 250, maxMs: 2000 };
+/** A probe is one small list: an API that takes longer to answer it is not back yet. */
+const PROBE_TIMEOUT_MS = 5000;
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -124,7 +133,9 @@ export class Informer<T extends KubernetesObject> {
   private running: Promise<void> | null = null;
   private stopped = false;
   private current: AbortController | null = null;
-  private sleeping: { timer: TimerHandle; wake: () => void } | null = null;
+  private sleeping: { wake: () => void } | null = null;
+  /** A probe ended the last wait and nothing (a list, an event, a bookmark) has come since: the next wait is the plain backoff. */
+  private probeWoke = false;
   private resyncTimer: TimerHandle | null = null;
   private resyncDue = false;
   private resourceVersion = '';
@@ -252,8 +263,71 @@ export class Informer<T extends KubernetesObject> {
         resolve();
       };
       const timer = this.clock.setTimer(wake, ms);
-      this.sleeping = { timer, wake };
+      this.sleeping = { wake };
     });
+  }
+
+  /**
+   * Waits out the next backoff step after a failure, probing meanwhile: the first probe that gets
+   * an answer ends the wait. If the retry a probe allowed delivers nothing either (an API that
+   * answers a list but fails the request itself, such as a forbidden watch, or ends every stream
+   * at once), the next wait is the plain backoff, so a half-working API is not asked at the
+   * probe's pace.
+   */
+  private async retryAfterBackoff(): Promise<void> {
+    const ms = this.backoff.next();
+    if (this.probeWoke) {
+      this.probeWoke = false;
+      await this.sleep(ms);
+      return;
+    }
+    this.probeWoke = await this.sleepProbing(ms);
+  }
+
+  /** Sleeps `ms`; resolves true early when a probe got an answer. */
+  private sleepProbing(ms: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    const pace = new Backoff(this.opts.probe ?? DEFAULT_PROBE, this.random);
+    return new Promise((resolve) => {
+      let probeTimer: TimerHandle | null = null;
+      let probing: AbortController | null = null;
+      let done = false;
+      const finish = (answered: boolean): void => {
+        if (done) return;
+        done = true;
+        sleepTimer.cancel();
+        probeTimer?.cancel();
+        probing?.abort();
+        this.sleeping = null;
+        resolve(answered);
+      };
+      const scheduleProbe = (): void => {
+        probeTimer = this.clock.setTimer(() => {
+          probing = new AbortController();
+          void this.probe(probing.signal).then((answered) => {
+            probing = null;
+            if (done) return;
+            if (answered) finish(true);
+            else scheduleProbe();
+          });
+        }, pace.next());
+      };
+      const sleepTimer = this.clock.setTimer(() => finish(false), ms);
+      this.sleeping = { wake: () => finish(false) };
+      scheduleProbe();
+    });
+  }
+
+  /** One light request to the resource's own list (same path, credentials and RBAC): does the API answer? */
+  private async probe(signal: AbortSignal): Promise<boolean> {
+    const q = this.selectorQuery();
+    q.set('limit', '1');
+    try {
+      await getJson(this.opts.connection, `${this.basePath}?${q.toString()}`, signal, Math.min(this.opts.requestTimeoutMs ?? 30_000, PROBE_TIMEOUT_MS));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private scheduleResync(): void {
@@ -280,7 +354,7 @@ export class Informer<T extends KubernetesObject> {
           if (this.stopped) break;
           needList = true;
           this.failed(asError(err));
-          await this.sleep(this.backoff.next());
+          await this.retryAfterBackoff();
           continue;
         }
       }
@@ -294,7 +368,7 @@ export class Informer<T extends KubernetesObject> {
           continue;
         }
         this.failed(asError(err));
-        await this.sleep(this.backoff.next());
+        await this.retryAfterBackoff();
         continue;
       }
       switch (outcome.kind) {
@@ -312,17 +386,18 @@ export class Informer<T extends KubernetesObject> {
             // A stream that delivered something and then ended (the server's timeout) is normal.
             this.backoff.reset();
           } else {
+            // As when the API goes down under a fresh stream: the probe tells when to re-watch.
             this.log.debug('watch ended without delivering anything; re-watching after backoff');
-            await this.sleep(this.backoff.next());
+            await this.retryAfterBackoff();
           }
           break;
         case 'idle':
           this.failed(new Error(`watch silent for ${this.opts.idleTimeoutMs ?? 60_000} ms; re-watching`));
-          await this.sleep(this.backoff.next());
+          await this.retryAfterBackoff();
           break;
         case 'error':
           this.failed(outcome.error);
-          await this.sleep(this.backoff.next());
+          await this.retryAfterBackoff();
           break;
       }
     }
@@ -380,6 +455,7 @@ export class Informer<T extends KubernetesObject> {
     const events = this.store.replace(items);
     this.resourceVersion = listRv;
     this.markSuccess();
+    this.probeWoke = false;
     this.log.debug({ resourceVersion: listRv, objects: items.length, changes: events.length }, 'listed');
     this.emitBatch(events);
     if (!this.isSynced) {
@@ -490,6 +566,7 @@ export class Informer<T extends KubernetesObject> {
     }
     this.resourceVersion = rv;
     this.markSuccess();
+    this.probeWoke = false;
     return null;
   }
 }
