@@ -1,5 +1,6 @@
-// RFC 7766 behaviour of the TCP listener: pipelined queries, idle and read timeouts, and a silent
-// or slow client that never blocks anyone else (the connection caps: tcp-fairness.test.ts).
+// RFC 7766 behaviour of the TCP listener: pipelined queries, idle and read timeouts, a silent or
+// slow client that never blocks anyone else, and a client that closes its sending side after its
+// queries still getting every answer (the connection caps: test/transport/tcp-fairness.test.ts).
 
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decode, encodeQuery } from '../support/dns-format.js';
 import { makeHarness, type Harness } from '../support/harness.js';
 import { dig } from '../support/dig.js';
+import { answeringA, FakeUpstream, slow } from '../support/fake-upstream.js';
 
 const fixture = readFileSync(new URL('../fixtures/behaviour.yaml', import.meta.url), 'utf8');
 const WEB = 'web.apps.svc.clusterset.local';
@@ -102,6 +104,21 @@ describe('TCP transport', () => {
     const r = await dig(port, ['+tcp', WEB]);
     expect(r.answer).toEqual([`${WEB}. 5 IN A 10.96.0.10`]);
     expect(await closed(liar, 3000)).toBe(true);
+  });
+
+  it('a client that sends its queries and closes its side gets every answer, the forwarded one too', async () => {
+    const upstream = await FakeUpstream.start(slow(200, answeringA('192.0.2.8')));
+    try {
+      h = makeHarness({ corefile: `${corefile}. {\n  forward . ${upstream.address}\n}\n`, files: { 'objects.yaml': fixture } });
+      const port = await h.serve();
+      const s = await connect(port);
+      s.end(Buffer.concat([frame(encodeQuery(WEB, 'A', { id: 1 })), frame(encodeQuery('www.example.org', 'A', { id: 2 }))]));
+      const replies = (await readFrames(s, 2)).map((b) => decode(b));
+      expect(replies.map((r) => `${r.id} ${r.answer.join()}`).sort()).toEqual([`1 ${WEB}. 5 IN A 10.96.0.10`, '2 www.example.org. 300 IN A 192.0.2.8']);
+      expect(await closed(s, 5000)).toBe(true); // and then we close ours
+    } finally {
+      await upstream.stop();
+    }
   });
 
   it('closes a connection that sends a zero-length frame', async () => {

@@ -1,6 +1,7 @@
 // TCP transport (RFC 7766): two-byte length framing, several queries per connection processed
-// concurrently and answered as each completes, a cap on queries in flight per connection, and
-// back-pressure when a client does not read. Which connections may stay, and for how long, is
+// concurrently and answered as each completes, a cap on queries in flight per connection,
+// back-pressure when a client does not read, and a client that closes its sending side (after its
+// last query) still gets every answer before we close ours. Which connections may stay, and for how long, is
 // the connection table's job (tcp-connections.ts); this file moves the bytes and tells it.
 
 import net from 'node:net';
@@ -55,7 +56,9 @@ export class TcpListener {
   }
 
   async start(): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.#onConnection(socket));
+    // allowHalfOpen: node would otherwise end our side as soon as the client ends its own, losing
+    // the answers still being worked out (forwarded ones).
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#onConnection(socket));
     server.on('error', (err) => this.logger.error({ err }, 'tcp server error'));
     const wildcard = isWildcard(this.options.address);
     await new Promise<void>((resolve, reject) => {
@@ -98,6 +101,10 @@ export class TcpListener {
 
     const maxInflight = this.options.maxInflightPerConnection ?? MAX_INFLIGHT_PER_CONNECTION;
     let pending: Buffer = Buffer.alloc(0);
+    let clientDone = false;
+    const endIfDone = (): void => {
+      if (clientDone && conn.inflight === 0 && !socket.destroyed) socket.end();
+    };
 
     const send = (bytes: Uint8Array | null): void => {
       if (bytes === null || socket.destroyed) return;
@@ -150,6 +157,7 @@ export class TcpListener {
             this.#connections.touch(conn);
             if (conn.inflight < maxInflight && socket.isPaused() && conn.writeSince < 0) socket.resume();
             pump();
+            endIfDone();
           });
       }
       if (conn.inflight >= maxInflight) socket.pause();
@@ -161,6 +169,10 @@ export class TcpListener {
       if (conn.messageSince < 0) conn.messageSince = conn.lastActivity;
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       pump();
+    });
+    socket.on('end', () => {
+      clientDone = true;
+      endIfDone();
     });
   }
 
