@@ -254,12 +254,14 @@ function parseRetry(root: Obj): RetryConfig {
   };
 }
 
-// kube-controller-manager's defaults (--kube-api-qps 20, --kube-api-burst 30).
+// Above kube-controller-manager's 20/30: every endpoint change of a service imported everywhere is
+// one write in every member cluster, so a member's write rate is the fleet's change rate; at 20 a
+// fleet with 20 changes a second would queue without end (measured with BENCH=fleet).
 function parseApiRateLimit(root: Obj): { qps: number; burst: number } {
   const r = objAt(root, 'apiRateLimit', 'apiRateLimit');
   checkKeys(r, 'apiRateLimit', ['qps', 'burst']);
-  const qps = positiveNumber(r['qps'], 'apiRateLimit.qps', 20);
-  const burst = Math.floor(positiveNumber(r['burst'], 'apiRateLimit.burst', 30));
+  const qps = positiveNumber(r['qps'], 'apiRateLimit.qps', 50);
+  const burst = Math.floor(positiveNumber(r['burst'], 'apiRateLimit.burst', 100));
   if (burst < 1) throw new ConfigError('apiRateLimit.burst', 'must be at least 1');
   return { qps, burst };
 }

@@ -14,13 +14,40 @@ function rvNumber(obj: KubeObject | null | undefined): bigint | null {
   return rv !== undefined && /^\d+$/.test(rv) ? BigInt(rv) : null;
 }
 
+/** The group of a key: everything before its last '/' (cluster, resource and namespace). */
+function groupOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
 export class RecentWrites {
   private readonly entries = new Map<string, Entry>();
+  /** Keys by group, so that listing one namespace's entries does not scan every entry. */
+  private readonly groups = new Map<string, Set<string>>();
+  private lastSweep = 0;
 
   constructor(private readonly ttlMs = 5_000) {}
 
   record(key: string, obj: KubeObject | null, now: number): void {
     this.entries.set(key, { obj, at: now });
+    const g = groupOf(key);
+    let keys = this.groups.get(g);
+    if (keys === undefined) this.groups.set(g, (keys = new Set()));
+    keys.add(key);
+    // Entries of keys nobody looks at again would otherwise stay forever, each holding an object.
+    if (now - this.lastSweep > this.ttlMs) this.sweep(now);
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [k, e] of this.entries) if (now - e.at > this.ttlMs) this.drop(k);
+  }
+
+  private drop(key: string): void {
+    this.entries.delete(key);
+    const g = groupOf(key);
+    const keys = this.groups.get(g);
+    keys?.delete(key);
+    if (keys?.size === 0) this.groups.delete(g);
   }
 
   /**
@@ -31,39 +58,39 @@ export class RecentWrites {
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
     if (now - e.at > this.ttlMs || this.caughtUp(e, cached)) {
-      this.entries.delete(key);
+      this.drop(key);
       return undefined;
     }
     return e.obj;
   }
 
-  /** Keys under a prefix, for list lookups. */
-  *under(prefix: string, now: number): Iterable<[string, KubeObject | null]> {
-    for (const [k, e] of this.entries) {
-      if (!k.startsWith(prefix)) continue;
-      if (now - e.at > this.ttlMs) {
-        this.entries.delete(k);
-        continue;
-      }
-      yield [k, e.obj];
+  /** The entries of one group (a prefix ending in '/': cluster, resource and namespace), for list lookups. */
+  under(prefix: string, now: number): Array<[string, KubeObject | null]> {
+    const out: Array<[string, KubeObject | null]> = [];
+    for (const k of [...(this.groups.get(prefix) ?? [])]) {
+      const e = this.entries.get(k);
+      if (e === undefined) continue;
+      if (now - e.at > this.ttlMs) this.drop(k);
+      else out.push([k, e.obj]);
     }
+    return out;
   }
 
   /** Drops an entry once the cache holds our write or something newer. */
   settle(key: string, cached: KubeObject | undefined): void {
     const e = this.entries.get(key);
-    if (e !== undefined && this.caughtUp(e, cached)) this.entries.delete(key);
+    if (e !== undefined && this.caughtUp(e, cached)) this.drop(key);
   }
 
   /** Our belief turned out wrong (a write failed, or the object was deleted): trust the cache again. */
   forget(key: string): void {
-    this.entries.delete(key);
+    this.drop(key);
   }
 
   /** A delete event for this object: our written state of it is gone, unless we wrote a newer one. */
   deleted(key: string, obj: KubeObject): void {
     const e = this.entries.get(key);
-    if (e?.obj != null && e.obj.metadata?.uid === obj.metadata?.uid) this.entries.delete(key);
+    if (e?.obj != null && e.obj.metadata?.uid === obj.metadata?.uid) this.drop(key);
   }
 
   size(): number {

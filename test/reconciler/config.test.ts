@@ -194,7 +194,7 @@ listen: {health: ":8081", metrics: ":9154"}
     expect(c.namespaces).toEqual([]);
     expect(c.unreachableGracePeriodMs).toBe(60_000);
     expect(c.mcsApiVersion).toBeNull(); // discovered per member cluster
-    expect(c.apiRateLimit).toEqual({ qps: 20, burst: 30 }); // kube-controller-manager's defaults
+    expect(c.apiRateLimit).toEqual({ qps: 50, burst: 100 })
     expect(c.leaderElection).toEqual({
       enabled: true,
       cluster: 'cluster2',

@@ -34,4 +34,18 @@ describe('RecentWrites', () => {
     r.deleted('b', obj('u', '11'));
     expect(r.resolve('b', undefined, 0)).toBeUndefined();
   });
+
+  it('lists one group without the others, and sweeps expired entries nobody asks about', () => {
+    const r = new RecentWrites(5_000);
+    r.record('c1|endpointslices|ns/a', obj('u1', '1'), 0);
+    r.record('c1|endpointslices|ns/b', obj('u2', '1'), 0);
+    r.record('c1|endpointslices|other/c', obj('u3', '1'), 0);
+    r.record('c2|endpointslices|ns/d', obj('u4', '1'), 0);
+    expect(r.under('c1|endpointslices|ns/', 0).map(([k]) => k).sort()).toEqual(['c1|endpointslices|ns/a', 'c1|endpointslices|ns/b']);
+    expect(r.size()).toBe(4);
+    // A write after the time-to-live sweeps every expired entry, asked about or not.
+    r.record('c3|services|ns/e', obj('u5', '1'), 6_000);
+    expect(r.size()).toBe(1);
+    expect(r.under('c1|endpointslices|ns/', 6_000)).toEqual([]);
+  });
 });
