@@ -163,9 +163,10 @@ export class Controller {
     return keys;
   }
 
+  /** Every key, at low priority: a full pass never delays a change someone just made. */
   enqueueAll(): void {
     if (!this.isLeader()) return;
-    for (const k of this.allKeys()) this.enqueue(k);
+    for (const k of this.allKeys()) this.enqueue(k, 'low');
   }
 
   /**
@@ -348,10 +349,10 @@ export class Controller {
     return n;
   }
 
-  private enqueue(key: string): void {
+  private enqueue(key: string, priority: 'normal' | 'low' = 'normal'): void {
     const ns = key.slice(0, key.indexOf('/'));
     if (!this.inScope(ns)) return;
-    for (const q of this.queues.values()) q.add(key);
+    for (const q of this.queues.values()) q.add(key, priority);
   }
 
   private onEvents(c: MemberCluster, role: CacheRole, events: ReadonlyArray<CacheEvent<KubeObject>>): void {

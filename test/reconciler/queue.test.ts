@@ -19,6 +19,31 @@ describe('WorkQueue', () => {
     expect(q.len()).toBe(0);
   });
 
+  it('low-priority keys wait behind normal ones; a normal add moves a low key up; a low add never moves one down', async () => {
+    const { q } = queue();
+    for (const k of ['bulk1', 'bulk2', 'bulk3']) q.add(k, 'low');
+    q.add('change');
+    q.add('bulk2');
+    q.add('change', 'low');
+    expect(q.len()).toBe(4);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const k = (await q.get()) as string;
+      order.push(k);
+      q.done(k);
+    }
+    expect(order).toEqual(['change', 'bulk2', 'bulk1', 'bulk3']);
+    expect(q.len()).toBe(0);
+    // A key re-added at low priority while processing runs again at low priority; at normal, at normal.
+    q.add('x', 'low');
+    const x = (await q.get()) as string;
+    q.add('x', 'low');
+    q.add('y');
+    q.done(x);
+    expect(await q.get()).toBe('y');
+    expect(await q.get()).toBe('x');
+  });
+
   it('never hands out a key being processed; a re-add during processing runs again after done', async () => {
     const { q } = queue();
     q.add('a');
