@@ -20,7 +20,7 @@
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,9 +108,11 @@ function pct(xs: readonly number[], p: number): number {
 }
 const fmt = (xs: readonly number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms  p99 ${pct(xs, 99).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms  (n=${xs.length})`;
 
-function spawnBin(bin: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [join(CLI, bin), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-  child.stderr?.on('data', () => undefined);
+/** Starts a bin as users do; its warnings and errors go to a log file kept after the run. */
+function spawnBin(bin: string, args: string[], log: string): ChildProcess {
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, [join(CLI, bin), ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  closeSync(fd);
   return child;
 }
 
@@ -188,6 +190,8 @@ async function run(n: number): Promise<void> {
   const changes = Number(process.env['BENCH_FLEET_CHANGES'] ?? 200);
   const downS = Number(process.env['BENCH_FLEET_DOWN_S'] ?? 120);
   const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
+  const logs = join(tmpdir(), `fleet-bench-logs-${process.pid}-${n}`);
+  mkdirSync(logs, { recursive: true });
   const hosts = Array.from({ length: hostCount }, () => new Host());
   const fleet: Fleet = {
     spec,
@@ -230,12 +234,13 @@ async function run(n: number): Promise<void> {
     for (const c of [0, 1, 2].filter((x) => x < n)) {
       const port = await freePort();
       writeFileSync(join(dir, `Corefile-${c}`), `clusterset.local:${port} {\n  bind 127.0.0.1\n  multicluster {\n    kubeconfig ${seeded[c]?.kubeconfig}\n    startup_timeout 120s\n  }\n}\n`);
-      children.push(spawnBin('clusterset-dns.js', ['-conf', join(dir, `Corefile-${c}`)]));
+      children.push(spawnBin('clusterset-dns.js', ['-conf', join(dir, `Corefile-${c}`)], join(logs, `dns-${c}.log`)));
       dns.push({ cluster: c, port });
     }
 
     const start = Date.now();
-    const leader = spawnBin('clusterset-reconciler.js', ['--config', configFor(0)]);
+    console.log(`  program logs (warnings and errors) in ${logs}`);
+    const leader = spawnBin('clusterset-reconciler.js', ['--config', configFor(0)], join(logs, 'reconciler-0.log'));
     children.push(leader);
     const expectedSlices = 2 * spec.exported;
     let peakRss = 0;
@@ -255,7 +260,7 @@ async function run(n: number): Promise<void> {
     console.log(
       `  initial convergence: ${(converged / 1000).toFixed(1)} s (${throttled} requests answered 429); API writes per cluster: min ${Math.min(...writes)}, median ${pct(writes, 50)}, max ${Math.max(...writes)} (total ${writes.reduce((a, b) => a + b, 0)})`,
     );
-    const standby = spawnBin('clusterset-reconciler.js', ['--config', configFor(1)]);
+    const standby = spawnBin('clusterset-reconciler.js', ['--config', configFor(1)], join(logs, 'reconciler-1.log'));
     children.push(standby);
 
     // At rest: writes over a resync period, CPU per minute, memory.

@@ -47,17 +47,14 @@ export class ReconcilerApp {
     this.metrics = new ReconcilerMetrics(opts.registry);
     this.identity = config.leaderElection.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     // Our own kubeconfig reader; only exec/auth-provider users make it load client-node.
-    const connections = new Map(
+    const direct = new Map(
       config.clusters.map((c) => [
         c.id,
-        throttledConnection(
-          opts.connectionFor?.(c.id) ??
-            loadApiConnection({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) }),
-          config.apiRateLimit,
-          clock,
-        ),
+        opts.connectionFor?.(c.id) ??
+          loadApiConnection({ ...(c.kubeconfig !== null ? { path: c.kubeconfig } : {}), ...(c.context !== null ? { context: c.context } : {}) }),
       ]),
     );
+    const connections = new Map(config.clusters.map((c) => [c.id, throttledConnection(direct.get(c.id) as ApiConnection, config.apiRateLimit, clock)]));
     const rests = new Map(
       config.clusters.map((c) => [c.id, new KubeRest(connections.get(c.id) as ApiConnection, { timeoutMs: opts.requestTimeoutMs ?? 10_000 })]),
     );
@@ -88,7 +85,9 @@ export class ReconcilerApp {
     });
     if (le.enabled) {
       elector = new LeaderElector({
-        client: restLeaseClient(rests.get(le.cluster) as KubeRest),
+        // Its own client, outside the request budget (as controller-runtime's leader election has):
+        // a renewal queued behind a first list's pages would lose the lease.
+        client: restLeaseClient(new KubeRest(direct.get(le.cluster) as ApiConnection, { timeoutMs: opts.requestTimeoutMs ?? 10_000 })),
         namespace: le.namespace,
         name: le.leaseName,
         identity: this.identity,
