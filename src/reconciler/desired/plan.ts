@@ -165,8 +165,12 @@ function importWrites(c: ClusterObservation, version: McsApiVersion, ctx: KeyCon
   const w = diffOne('serviceimports', wantedImport, actual, importSpecFields);
   // Status, derived Service and slices need the import's uid: they follow once it exists.
   if (actual === null || actual.metadata?.uid === undefined) return w;
-  if (w.length === 0) {
-    // A spec update changes the resourceVersion, so the status write waits for the next pass.
+  // A spec update changes the resourceVersion, so the status write waits for the next pass; so does
+  // a new import's first status while its derived Service is being made (spec.ips follows next pass,
+  // and with it Ready: one write instead of Pending then Ready).
+  const fresh = (actual.status?.clusters ?? []).length === 0 && (actual.status?.conditions ?? []).length === 0;
+  const makingDerived = fresh && clusterSet && !foreign && derivedOurs === null;
+  if (w.length === 0 && !makingDerived) {
     // Clusters whose exports are unknown keep the place status.clusters already gave them.
     const kept = (actual.status?.clusters ?? []).map((x) => x.cluster).filter((id) => ctx.unknown.has(id));
     const clusters = [...new Set([...agg.members, ...kept])];
