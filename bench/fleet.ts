@@ -20,6 +20,7 @@
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,7 +29,7 @@ import dnsPacket from 'dns-packet';
 import { stringify } from 'yaml';
 import { clusterName, endpointIp, exportedSerial, exporters, namespaceOf, type FleetSpec } from '../test/fleet/fleet-world.js';
 import type { ClusterStatus, HostRequest } from './fleet-host.js';
-import { freePort, stopChild } from './support.js';
+import { stopChild } from './support.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(HERE, '../src/cli');
@@ -107,6 +108,36 @@ function pct(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 const fmt = (xs: readonly number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms  p99 ${pct(xs, 99).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms  (n=${xs.length})`;
+
+/**
+ * A port free for both TCP and UDP on 127.0.0.1, below the kernel's ephemeral range: with tens of
+ * thousands of loopback connections open, a port picked from that range (as a port-0 bind does)
+ * can be taken by an outgoing connection before the program binds it.
+ */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 1000; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const tcp = net.createServer();
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((done) => {
+      tcp.once('error', () => done(false));
+      tcp.listen(port, '127.0.0.1', () => {
+        udp.once('error', () => done(false));
+        udp.bind(port, '127.0.0.1', () => done(true));
+      });
+    });
+    await new Promise<void>((r) => tcp.close(() => r()));
+    await new Promise<void>((r) => {
+      try {
+        udp.close(() => r());
+      } catch {
+        r();
+      }
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port');
+}
 
 /** Starts a bin as users do; its warnings and errors go to a log file kept after the run. */
 function spawnBin(bin: string, args: string[], log: string): ChildProcess {
