@@ -25,11 +25,10 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dnsPacket from 'dns-packet';
 import { stringify } from 'yaml';
 import { clusterName, endpointIp, exportedSerial, exporters, namespaceOf, type FleetSpec } from '../test/fleet/fleet-world.js';
 import type { ClusterStatus, HostRequest } from './fleet-host.js';
-import { stopChild } from './support.js';
+import { askA, stopChild } from './support.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(HERE, '../src/cli');
@@ -77,23 +76,6 @@ async function metric(port: number, name: string): Promise<number> {
   return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-function askA(sock: dgram.Socket, port: number, name: string): Promise<string[] | null> {
-  return new Promise((done) => {
-    const id = Math.floor(Math.random() * 65536);
-    const timer = setTimeout(() => finish(null), 1000);
-    const onMessage = (m: Buffer): void => {
-      const p = dnsPacket.decode(m);
-      if (p.id === id) finish((p.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
-    };
-    const finish = (v: string[] | null): void => {
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      done(v);
-    };
-    sock.on('message', onMessage);
-    sock.send(dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
-  });
-}
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;

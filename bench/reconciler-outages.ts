@@ -14,10 +14,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dnsPacket from 'dns-packet';
 import { stringify } from 'yaml';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../test/fake-apiserver/index.js';
-import { freePort, stopChild } from './support.js';
+import { askA, freePort, stopChild } from './support.js';
 
 const NS = 'bench';
 const MCS = 'multicluster.x-k8s.io/v1beta1';
@@ -50,23 +49,6 @@ function importIps(c: FakeApiServer): Map<string, string> {
   return new Map(c.list(MCS, 'ServiceImport', NS).map((i) => [i.metadata.name ?? '', ((i['spec'] as { ips?: string[] }).ips ?? []).join(',')]));
 }
 
-function askA(sock: dgram.Socket, port: number, name: string): Promise<string[] | null> {
-  return new Promise((done) => {
-    const id = Math.floor(Math.random() * 65536);
-    const timer = setTimeout(() => finish(null), 1000);
-    const onMessage = (m: Buffer): void => {
-      const p = dnsPacket.decode(m);
-      if (p.id === id) finish((p.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
-    };
-    const finish = (v: string[] | null): void => {
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      done(v);
-    };
-    sock.on('message', onMessage);
-    sock.send(dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
-  });
-}
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -143,4 +144,23 @@ export function threadsOf(pid: number): { tid: number; comm: string }[] {
     }
   }
   return out;
+}
+
+/** The A records of `name` from 127.0.0.1:port over UDP ([] for NXDOMAIN/NODATA), null after 1 s without a reply. */
+export function askA(sock: dgram.Socket, port: number, name: string): Promise<string[] | null> {
+  return new Promise((done) => {
+    const id = Math.floor(Math.random() * 65536);
+    const timer = setTimeout(() => finish(null), 1000);
+    const onMessage = (m: Buffer): void => {
+      const p = dnsPacket.decode(m);
+      if (p.id === id) finish((p.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
+    };
+    const finish = (v: string[] | null): void => {
+      clearTimeout(timer);
+      sock.off('message', onMessage);
+      done(v);
+    };
+    sock.on('message', onMessage);
+    sock.send(dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
+  });
 }
