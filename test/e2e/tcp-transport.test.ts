@@ -121,6 +121,21 @@ describe('TCP transport', () => {
     }
   });
 
+  it('a zero-length frame after a forwarded query: the query is answered, then the connection closed', async () => {
+    const upstream = await FakeUpstream.start(slow(200, answeringA('192.0.2.9')));
+    try {
+      h = makeHarness({ corefile: `${corefile}. {\n  forward . ${upstream.address}\n}\n`, files: { 'objects.yaml': fixture } });
+      const port = await h.serve();
+      const s = await connect(port);
+      s.write(Buffer.concat([frame(encodeQuery('www.example.org', 'A', { id: 3 })), Buffer.from([0, 0]), frame(encodeQuery(WEB, 'A', { id: 4 }))]));
+      const replies = (await readFrames(s, 2)).map((b) => decode(b));
+      expect(replies.map((r) => `${r.id} ${r.answer.join()}`)).toEqual(['3 www.example.org. 300 IN A 192.0.2.9']); // nothing after the break
+      expect(await closed(s, 5000)).toBe(true);
+    } finally {
+      await upstream.stop();
+    }
+  });
+
   it('closes a connection that sends a zero-length frame', async () => {
     h = makeHarness({ corefile, files: { 'objects.yaml': fixture } });
     const port = await h.serve();

@@ -101,9 +101,15 @@ export class TcpListener {
 
     const maxInflight = this.options.maxInflightPerConnection ?? MAX_INFLIGHT_PER_CONNECTION;
     let pending: Buffer = Buffer.alloc(0);
+    // The client ended its side (we end ours once it has every answer), or broke the framing (we
+    // close the connection once the answers before the break are sent).
     let clientDone = false;
+    let badFrame = false;
     const endIfDone = (): void => {
-      if (clientDone && conn.inflight === 0 && !socket.destroyed) socket.end();
+      if (!clientDone || conn.inflight > 0 || socket.destroyed) return;
+      socket.end(() => {
+        if (badFrame) socket.destroy();
+      });
     };
 
     const send = (bytes: Uint8Array | null): void => {
@@ -127,8 +133,16 @@ export class TcpListener {
       while (pending.length >= 2 && conn.inflight < maxInflight) {
         const len = pending.readUInt16BE(0);
         if (len === 0) {
+          // A zero-length frame cannot be a DNS message: read nothing more, answer the queries
+          // before it that are still being worked out (forwarded ones), then close.
           this.observer.closed('bad_frame');
-          socket.destroy(); // a zero-length frame cannot be a DNS message
+          pending = Buffer.alloc(0);
+          clientDone = true;
+          badFrame = true;
+          socket.pause();
+          socket.removeAllListeners('data');
+          conn.messageSince = -1;
+          endIfDone();
           return;
         }
         if (pending.length < 2 + len) return; // the rest is on its way, within the read timeout
