@@ -375,14 +375,17 @@ export class Controller {
             this.enqueue(`${ns}/${o.metadata?.name ?? ''}`);
             break;
           case 'services': {
-            this.enqueue(`${ns}/${o.metadata?.name ?? ''}`);
+            // Most Services of a fleet are nobody's business here: only a key some cluster exports
+            // or imports is looked at (an export that appears later queues its key itself).
+            const name = o.metadata?.name ?? '';
+            if (this.knownKey(ns, name)) this.enqueue(`${ns}/${name}`);
             const owner = labels[LABEL_MCS_SERVICE_NAME];
             if (owner !== undefined) this.enqueue(`${ns}/${owner}`);
             break;
           }
           case 'sourceSlices': {
             const svc = labels[LABEL_SERVICE_NAME];
-            if (svc !== undefined) this.enqueue(`${ns}/${svc}`);
+            if (svc !== undefined && this.knownKey(ns, svc)) this.enqueue(`${ns}/${svc}`);
             break;
           }
           case 'importedSlices': {
@@ -393,6 +396,13 @@ export class Controller {
         }
       }
     }
+  }
+
+  /** Whether any member cluster exports or imports namespace/name. */
+  private knownKey(namespace: string, name: string): boolean {
+    return this.clusters.some(
+      (c) => c.caches.serviceExports.get(namespace, name) !== undefined || c.caches.serviceImports.get(namespace, name) !== undefined,
+    );
   }
 
   private onClusterState(c: MemberCluster, state: ClusterState): void {
