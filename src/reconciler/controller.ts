@@ -73,6 +73,7 @@ export class Controller {
   private startedAt = 0;
   private workerLoops: Promise<void>[] = [];
   private resyncTimer: TimerHandle | null = null;
+  private fullPassTimer: TimerHandle | null = null;
   private gateOpen = false;
   private wasLeader = false;
   private readonly log: Logger;
@@ -133,6 +134,7 @@ export class Controller {
     if (!this.running) return;
     this.running = false;
     this.resyncTimer?.cancel();
+    this.fullPassTimer?.cancel();
     for (const q of this.queues.values()) q.shutDown();
     await Promise.all(this.workerLoops);
     await Promise.all(this.clusters.map((c) => c.stop()));
@@ -148,25 +150,32 @@ export class Controller {
 
   /** Every key any cluster knows of (exports, imports, our slices and derived Services). */
   allKeys(): Set<string> {
+    // Not every Service of every cluster: a derived Service without its import is collected by the
+    // API server (its owner reference), and our slices are few.
     const keys = new Set<string>();
     for (const c of this.clusters) {
       for (const role of ['serviceExports', 'serviceImports'] as const) {
         for (const o of c.caches[role].list()) keys.add(`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
       }
-      for (const role of ['importedSlices', 'services'] as const) {
-        for (const o of c.caches[role].list()) {
-          const n = o.metadata?.labels?.[LABEL_MCS_SERVICE_NAME];
-          if (n !== undefined) keys.add(`${o.metadata?.namespace ?? ''}/${n}`);
-        }
+      for (const o of c.caches.importedSlices.list()) {
+        const n = o.metadata?.labels?.[LABEL_MCS_SERVICE_NAME];
+        if (n !== undefined) keys.add(`${o.metadata?.namespace ?? ''}/${n}`);
       }
     }
     return keys;
   }
 
-  /** Every key, at low priority: a full pass never delays a change someone just made. */
+  /**
+   * Every key, at low priority: a full pass never delays a change someone just made. Calls within
+   * 100 ms make one pass (fifty clusters' first lists, or their probes, come together).
+   */
   enqueueAll(): void {
-    if (!this.isLeader()) return;
-    for (const k of this.allKeys()) this.enqueue(k, 'low');
+    if (!this.isLeader() || this.fullPassTimer !== null) return;
+    this.fullPassTimer = this.opts.clock.setTimer(() => {
+      this.fullPassTimer = null;
+      if (!this.running || !this.isLeader()) return;
+      for (const k of this.allKeys()) this.enqueue(k, 'low');
+    }, 100);
   }
 
   /**
