@@ -8,18 +8,11 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { writeFiles } from '../support/harness.js';
+import { freePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = `${root}dist/src/cli/clusterset-dns.js`;
-
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
   try {

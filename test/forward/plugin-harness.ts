@@ -2,7 +2,6 @@
 // Requests the way the packet handler does, and writes Replies with the real response writer, so
 // tests see exactly the bytes a client would.
 
-import { createSocket } from 'node:dgram';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { Registry } from 'prom-client';
@@ -16,6 +15,7 @@ import { responseLimit, writeResponse } from '../../src/dns/response-writer.js';
 import type { Plugin } from '../../src/plugins/plugin.js';
 import { systemClock, type Clock, type PluginFactory, type Runtime, type SetupContext } from '../../src/plugins/setup-context.js';
 import { decode, encodeQuery, type Decoded } from '../support/dns-format.js';
+import { freePort } from '../support/ports.js';
 
 export function testRuntime(clock: Clock = systemClock): Runtime {
   return { logger: pino({ level: 'silent' }), metrics: new Registry(), clock, env: {} };
@@ -115,11 +115,7 @@ export function checkConfigCase(parse: () => unknown, shouldErr: boolean, errCon
   expect((err as ConfigError).line).toBeGreaterThanOrEqual(2);
 }
 
-/** A loopback UDP port that was free a moment ago (for servers that must know their port up front). */
+/** A loopback port free for UDP and TCP, for servers that must know their port up front (test/support/ports.ts). */
 export async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return freePort();
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { decode, encodeQuery, type Decoded } from '../support/dns-format.js';
 import { writeFiles } from '../support/harness.js';
+import { freePort } from '../support/ports.js';
 import { httpGet, samples } from '../ops/ops-harness.js';
 
 export { httpGet, samples };
@@ -22,23 +23,8 @@ export const SAMPLE_OBJECTS = `${root}config/objects.yaml`;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A port free for both UDP and TCP on loopback (the DNS listeners take both). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => srv.close(() => r()));
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, '127.0.0.1', () => r(true));
-    });
-    await new Promise<void>((r) => udp.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no free port after 20 attempts');
-}
+/** A port free for both UDP and TCP on loopback (the DNS listeners take both): test/support/ports.ts. */
+export { freePort };
 
 export interface Ports {
   readonly dns: number;
@@ -47,19 +33,9 @@ export interface Ports {
   readonly metrics: number;
 }
 
+/** Four distinct ports (freePort never hands out one twice in a run). */
 export async function freePorts(): Promise<Ports> {
-  const taken = new Set<number>();
-  const pick = async (): Promise<number> => {
-    for (let i = 0; i < 20; i++) {
-      const p = await freePort();
-      if (!taken.has(p)) {
-        taken.add(p);
-        return p;
-      }
-    }
-    throw new Error('no distinct free port');
-  };
-  return { dns: await pick(), health: await pick(), ready: await pick(), metrics: await pick() };
+  return { dns: await freePort(), health: await freePort(), ready: await freePort(), metrics: await freePort() };
 }
 
 /** The Corefile the brief asks for: every operations plugin, the zone from an objects file. */
