@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../corefile/types.js';
 import { createOperations } from '../ops/create-operations.js';
+import { IdleHeapTrim } from '../ops/idle-heap-trim.js';
 import { installSignalHandlers } from '../ops/signals.js';
 import { availableDirectives } from '../plugins/registry.js';
 import { systemClock } from '../plugins/setup-context.js';
@@ -83,7 +84,12 @@ async function main(argv: readonly string[]): Promise<number> {
     await ops.http.stop().catch(() => undefined);
     return 1;
   }
-  return await exited;
+  // Memory a burst of load left behind goes back once the server is quiet (its timer is unref'd).
+  const idleTrim = new IdleHeapTrim({ logger });
+  idleTrim.start();
+  const code = await exited;
+  idleTrim.stop();
+  return code;
 }
 
 main(process.argv.slice(2)).then(
