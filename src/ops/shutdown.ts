@@ -25,6 +25,7 @@ export async function gracefulShutdown(opts: ShutdownOptions): Promise<void> {
     logger.info({ lameduckMs: lameduck }, 'lameduck: still answering, not ready');
     await (opts.sleep ?? defaultSleep)(lameduck);
   }
+  logger.info('no longer taking queries; finishing those in flight');
   try {
     await opts.stopServer();
   } finally {

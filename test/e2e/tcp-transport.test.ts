@@ -29,7 +29,7 @@ function connect(port: number): Promise<net.Socket> {
 }
 
 /** Reads `n` framed messages (or fewer if the connection closes first). */
-function readFrames(s: net.Socket, n: number, timeoutMs = 3000): Promise<Buffer[]> {
+function readFrames(s: net.Socket, n: number, timeoutMs = 10_000): Promise<Buffer[]> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     const out: Buffer[] = [];

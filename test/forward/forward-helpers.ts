@@ -23,12 +23,12 @@ export function forwardFrom(text: string, runtime: Runtime, timeouts: ForwardTim
 }
 
 /** Polls `cond` every 10 ms, at most `ms` in total. */
-export async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  for (let waited = 0; waited < ms; waited += 10) {
-    if (cond()) return;
+export async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error('condition not met in time');
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -121,7 +121,7 @@ describe('loop', () => {
       const forward = forwardFrom(`forward . 127.0.0.1:${port} {\n max_fails 0\n}`, runtime);
       return { loop, plugins: [loop, forward] };
     });
-    await waitFor(() => loop.looped, 5000);
+    await waitFor(() => loop.looped);
     const fatal = lines.map((l) => (JSON.parse(l) as { msg: string }).msg).find((m) => m.includes('detected for zone'));
     expect(fatal).toContain('Loop (127.0.0.1:');
     expect(fatal).toContain(`-> 127.0.0.1:${port}) detected for zone "."`);
@@ -138,7 +138,7 @@ describe('loop', () => {
       const loop = new LoopPlugin({ logger: runtime.logger, zone: '.', zones: ['.'], target: () => ({ address: '127.0.0.1', port }), timings: FAST });
       return { loop, plugins: [loop, forwardFrom(`forward . ${up.address}`, runtime)] };
     });
-    await waitFor(() => up.queries.some((q) => q.name === loop.qname && q.type === 13), 5000);
+    await waitFor(() => up.queries.some((q) => q.name === loop.qname && q.type === 13));
     expect(loop.looped).toBe(false);
     const out = await askUdp(port, 'www.example.org', 'A');
     expect(out.rcode).toBe('NXDOMAIN');

@@ -130,7 +130,7 @@ export async function follows(h: Harness, name: string, expected: string, type =
 }
 
 /** Polls `probe` until `ok` holds (bounded), returning the last value; throws naming `what` on timeout. */
-export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, maxMs = 5000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, maxMs = 20_000): Promise<T> {
   const deadline = Date.now() + maxMs;
   for (;;) {
     const value = await probe();

@@ -43,7 +43,7 @@ describe('health and ready endpoints of the live process', () => {
     const fifo = join(server.dir, 'objects.yaml');
 
     let first = await probe(ports.ready, '/ready');
-    for (let i = 0; i < 200 && first.status === 0; i++) {
+    for (let i = 0; i < 1200 && first.status === 0; i++) {
       await sleep(25);
       first = await probe(ports.ready, '/ready');
     }
@@ -65,7 +65,7 @@ describe('health and ready endpoints of the live process', () => {
 
     await server.listening();
     let ready = await httpGet(ports.ready, '/ready');
-    for (let i = 0; i < 100 && ready.status !== 200; i++) {
+    for (let i = 0; i < 1000 && ready.status !== 200; i++) {
       await sleep(20);
       ready = await httpGet(ports.ready, '/ready');
     }
@@ -126,7 +126,7 @@ describe('metrics of the live process', () => {
     expect(valueOf(after, 'coredns_dns_responses_total', { ...base, rcode: 'NOERROR', plugin: 'multicluster' })).toBe(7);
 
     // The log plugin wrote one JSON line per query, CoreDNS's common log text as msg.
-    await s.waitForLog(() => s.lines.filter((x) => x['plugin'] === 'log').length >= 9, 3000);
+    await s.waitForLog(() => s.lines.filter((x) => x['plugin'] === 'log').length >= 9, 15_000);
     const logged = s.lines.filter((l) => l['plugin'] === 'log');
     expect(logged).toHaveLength(9);
     const nx = logged.find((l) => l['rcode'] === 'NXDOMAIN')!;

@@ -112,7 +112,7 @@ export class LiveServer {
   }
 
   /** Resolves with the first log line (from `from` on) that matches; bounded by `maxMs`. */
-  async waitForLog(match: (l: LogLine) => boolean, maxMs = 10_000, from = 0): Promise<LogLine> {
+  async waitForLog(match: (l: LogLine) => boolean, maxMs = 20_000, from = 0): Promise<LogLine> {
     const deadline = Date.now() + maxMs;
     for (;;) {
       const hit = this.lines.slice(from).find(match);
@@ -128,7 +128,7 @@ export class LiveServer {
    * "running configuration" last before installing them, and a signal sent earlier would meet
    * Node's default action (exit by signal) instead of a graceful shutdown.
    */
-  async listening(maxMs = 10_000): Promise<void> {
+  async listening(maxMs = 30_000): Promise<void> {
     await this.waitForLog((l) => l.msg === 'listening (udp+tcp)', maxMs);
     await this.waitForLog((l) => l.msg === 'running configuration', maxMs);
   }

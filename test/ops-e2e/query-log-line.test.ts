@@ -105,9 +105,10 @@ describe('query log JSON line', () => {
     await new Promise((r) => setImmediate(r));
     for (let id = 2; id <= 3; id++) writer.write({ ...entry, id }, compileFormat(`q${id}`));
     expect(chunks).toEqual([]);
-    while (chunks.length === 0 && performance.now() - first < 5 * FLUSH_AFTER_MS) await new Promise((r) => setTimeout(r, 2));
+    // No upper bound on the wait: a loaded machine runs the flush timer late; that it comes with
+    // no further write and no stop, after the batch window, is the point.
+    while (chunks.length === 0 && performance.now() - first < 20_000) await new Promise((r) => setTimeout(r, 2));
     expect(performance.now() - first).toBeGreaterThanOrEqual(FLUSH_AFTER_MS - 2);
-    expect(performance.now() - first).toBeLessThan(5 * FLUSH_AFTER_MS);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.trim().split('\n').map((l) => (JSON.parse(l) as { id: number; msg: string }).msg)).toEqual(['q1', 'q2', 'q3']);
   });

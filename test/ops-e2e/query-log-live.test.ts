@@ -93,24 +93,24 @@ describe('query log of the live process', () => {
     await s.listening();
     expect(workerThreads(s.pid)).toBe(0);
     expect((await burst(port, 10)).size).toBe(10);
-    await s.waitForLog((l) => l['plugin'] === 'log' && l['id'] === 10, 3000);
+    await s.waitForLog((l) => l['plugin'] === 'log' && l['id'] === 10, 15_000);
     expect(workerThreads(s.pid)).toBe(0);
     await makeBusy(s, port);
-    for (let i = 0; i < 100 && workerThreads(s.pid) !== 1; i++) await sleep(20);
+    for (let i = 0; i < 1000 && workerThreads(s.pid) !== 1; i++) await sleep(20);
     expect(workerThreads(s.pid)).toBe(1);
     for (const ttl of [6, 7]) {
       const from = s.lines.length;
       s.writeFile('Corefile', corefile(port, ttl));
       s.signal('SIGUSR1');
-      await s.waitForLog((l) => l.msg === 'configuration reloaded', 6000, from);
+      await s.waitForLog((l) => l.msg === 'configuration reloaded', 15_000, from);
       await makeBusy(s, port);
     }
     // Each configuration's worker ends as it stops: one is left, the running configuration's.
-    for (let i = 0; i < 100 && workerThreads(s.pid) !== 1; i++) await sleep(20);
+    for (let i = 0; i < 1000 && workerThreads(s.pid) !== 1; i++) await sleep(20);
     expect(workerThreads(s.pid)).toBe(1);
     const from = s.lines.length;
     expect((await burst(port, 10)).size).toBe(10);
-    const line = await s.waitForLog((l) => l['plugin'] === 'log' && l['id'] === 10, 3000, from);
+    const line = await s.waitForLog((l) => l['plugin'] === 'log' && l['id'] === 10, 15_000, from);
     expect(line).toMatchObject({ rcode: 'NOERROR', name: `${SERVICE1}.` });
   });
 });

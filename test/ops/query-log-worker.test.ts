@@ -95,8 +95,9 @@ describe('query log worker', () => {
     const t0 = performance.now();
     const { req, reply, ns } = query(0);
     log.log(req, reply, ns, 0, Date.now());
-    while (readFileSync(file, 'utf8') === '' && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Written with no further query and no stop; how soon depends on the machine's load, so the
+    // wait is only bounded.
+    while (readFileSync(file, 'utf8') === '' && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ id: req.id, name: `${NAME}.`, rcode: 'NOERROR' });
   });
 

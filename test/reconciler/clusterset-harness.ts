@@ -70,7 +70,7 @@ export async function startClusterset(
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, bounded in time. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let i = 0; i < 100_000; i++) {

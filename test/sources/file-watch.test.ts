@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileWatch } from '../../src/sources/file-watch.js';
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 1000): Promise<void> {
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -63,9 +63,9 @@ describe('FileWatch', () => {
     await writeFile(path, 'a: 0\n');
     let signals = 0;
     // A settle time far above what five small writes take, even on a loaded machine.
-    const w = await start(path, () => signals++, 300);
+    const w = await start(path, () => signals++, 1000);
     for (let i = 1; i <= 5; i++) await writeFile(path, `a: ${i}\n`);
-    await waitFor('a signal', () => signals > 0, 3000);
+    await waitFor('a signal', () => signals > 0);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(signals).toBeLessThanOrEqual(2); // one for the burst (a late poll may add one)
     w.stop();

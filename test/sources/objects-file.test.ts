@@ -78,7 +78,7 @@ function docs(...documents: string[]): string {
   return documents.join('---\n');
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 1000): Promise<void> {
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

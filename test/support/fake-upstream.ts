@@ -25,7 +25,8 @@ export interface SeenQuery {
 }
 
 export type Action =
-  | { readonly kind: 'reply'; readonly wire: Uint8Array; readonly delayMs?: number }
+  /** `after`: held until the test resolves it (then `delayMs` more), for queries that must stay in flight. */
+  | { readonly kind: 'reply'; readonly wire: Uint8Array; readonly delayMs?: number; readonly after?: Promise<unknown> }
   /** TCP: close the connection without answering (UDP: ignored). */
   | { readonly kind: 'close'; readonly delayMs?: number };
 
@@ -46,6 +47,7 @@ export class FakeUpstream {
   readonly #stream: Server | TlsServer;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
   #port = 0;
 
   private constructor(behaviour: Behaviour, options: FakeUpstreamOptions) {
@@ -55,7 +57,7 @@ export class FakeUpstream {
       const q = this.#record(msg, 'udp', rinfo.port);
       if (q === null) return;
       for (const a of this.behaviour(q)) {
-        if (a.kind === 'reply') this.#later(a.delayMs, () => this.#udp.send(a.wire, rinfo.port, rinfo.address));
+        if (a.kind === 'reply') this.#later(a, () => this.#udp.send(a.wire, rinfo.port, rinfo.address));
       }
     });
     const onConnection = (socket: Socket): void => this.#serveStream(socket);
@@ -89,7 +91,17 @@ export class FakeUpstream {
   }
 
   /** Idempotent. */
+  /** Resolves once `n` queries matching `match` have arrived (bounded by `maxMs`). */
+  async waitForQueries(match: (q: SeenQuery) => boolean, n: number, maxMs = 10_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.queries.filter(match).length < n) {
+      if (Date.now() > deadline) throw new Error(`${this.queries.filter(match).length} of ${n} queries arrived in ${maxMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   async stop(): Promise<void> {
+    this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const s of this.#sockets) s.destroy();
@@ -122,7 +134,15 @@ export class FakeUpstream {
     });
   }
 
-  #later(delayMs: number | undefined, fn: () => void): void {
+  #later(action: Action, fn: () => void): void {
+    if (action.kind === 'reply' && action.after !== undefined) {
+      const { after, ...rest } = action;
+      void after.then(() => {
+        if (!this.#stopped) this.#later(rest, fn);
+      });
+      return;
+    }
+    const delayMs = action.delayMs;
     if (delayMs === undefined || delayMs <= 0) {
       fn();
       return;
@@ -169,7 +189,7 @@ export class FakeUpstream {
         const q = this.#record(msg, 'tcp', socket.remotePort ?? 0, onConnection++);
         if (q === null) continue;
         for (const a of this.behaviour(q)) {
-          this.#later(a.delayMs, () => {
+          this.#later(a, () => {
             if (a.kind === 'close') {
               socket.destroy();
               return;
