@@ -370,7 +370,8 @@ async function scenario(title: string, corefile: string, idleS: number, body: (p
     console.log(`  answer checks during the run: ${checks.ok} right, ${checks.wrong.length} wrong, ${checks.lost} lost${checks.wrong.length > 0 ? `: ${checks.wrong.slice(0, 5).join('; ')}` : ''}`);
     console.log(`  RSS (MB): ${rss.map(([k, v]) => `${k} ${v}`).join(', ')}; then idle, every 5 s: ${idle.join(' ')}`);
     const peak = Math.max(...rss.map(([, v]) => v));
-    console.log(`  over the start: at most +${(peak - start).toFixed(1)} MB under load, +${((idle.at(-1) ?? NaN) - start).toFixed(1)} MB after ${idleS} s idle`);
+    const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+    console.log(`  over the start: at most ${signed(peak - start)} MB under load, ${signed((idle.at(-1) ?? NaN) - start)} MB after ${idleS} s idle`);
     console.log(`  server: ${server.describe()}`);
   } finally {
     checks.stop();
